@@ -1,0 +1,92 @@
+//! The social planner operations the connector uses, one function each.
+
+use crate::ConnectorError;
+use crate::context::CallContext;
+use crate::ghl::{Envelope, Ghl, encode};
+use crate::model::{AccountList, Platform, Statistics, StatisticsAnswer, Tag, TagList, TagsResults};
+use crate::transport::Transport;
+use serde::Serialize;
+
+pub const SCOPE_TAGS: &str = "socialplanner/tag.readonly";
+pub const SCOPE_STATISTICS: &str = "socialplanner/statistics.readonly";
+pub const SCOPE_ACCOUNTS: &str = "socialplanner/account.readonly";
+
+/// The largest page the tags endpoint serves.
+pub const MAX_PAGE: u32 = 100;
+/// The most ids one tag-details request may carry.
+pub const DETAILS_BATCH: usize = 50;
+
+/// One page of the location's tags.
+pub fn list_tags(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    search: Option<&str>,
+    limit: u32,
+    skip: u32,
+) -> Result<TagList, ConnectorError> {
+    let mut path = format!(
+        "/social-media-posting/{}/tags?limit={limit}&skip={skip}",
+        encode(&ctx.location_id)
+    );
+    if let Some(s) = search.filter(|s| !s.is_empty()) {
+        path.push_str(&format!("&searchText={}", encode(s)));
+    }
+    let answer: Envelope<TagsResults> = Ghl::new(t, &ctx.base_url).get(&path, SCOPE_TAGS)?;
+    Ok(tag_list(answer.results))
+}
+
+/// The tags with these ids, fetched in batches.
+pub fn tag_details(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    ids: &[String],
+) -> Result<Vec<Tag>, ConnectorError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<'a> {
+        tag_ids: &'a [String],
+    }
+    let path = format!("/social-media-posting/{}/tags/details", encode(&ctx.location_id));
+    let ghl = Ghl::new(t, &ctx.base_url);
+    let mut tags = Vec::with_capacity(ids.len());
+    for batch in ids.chunks(DETAILS_BATCH) {
+        let answer: Envelope<TagsResults> = ghl.post(&path, &Body { tag_ids: batch }, SCOPE_TAGS)?;
+        tags.extend(tag_list(answer.results).tags);
+    }
+    Ok(tags)
+}
+
+fn tag_list(results: Option<TagsResults>) -> TagList {
+    let results = results.unwrap_or(TagsResults { tags: Vec::new(), count: None });
+    let count = results.count.map(|c| c.max(0.0) as u64).unwrap_or(results.tags.len() as u64);
+    TagList { tags: results.tags, count }
+}
+
+/// Statistics of the last 7 days for these accounts.
+pub fn statistics(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    profile_ids: &[String],
+    platforms: &[Platform],
+) -> Result<Statistics, ConnectorError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<'a> {
+        profile_ids: &'a [String],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        platforms: &'a [Platform],
+    }
+    let path = format!("/social-media-posting/statistics?locationId={}", encode(&ctx.location_id));
+    let answer: StatisticsAnswer =
+        Ghl::new(t, &ctx.base_url).post(&path, &Body { profile_ids, platforms }, SCOPE_STATISTICS)?;
+    answer
+        .results
+        .ok_or_else(|| ConnectorError::upstream(None, "the statistics answer has no `results`"))
+}
+
+/// The location's connected social accounts.
+pub fn accounts(t: &(impl Transport + ?Sized), ctx: &CallContext) -> Result<AccountList, ConnectorError> {
+    let path = format!("/social-media-posting/{}/accounts", encode(&ctx.location_id));
+    let answer: Envelope<AccountList> = Ghl::new(t, &ctx.base_url).get(&path, SCOPE_ACCOUNTS)?;
+    Ok(answer.results.unwrap_or(AccountList { accounts: Vec::new(), groups: Vec::new() }))
+}

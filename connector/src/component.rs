@@ -1,0 +1,97 @@
+//! Binds the connector to the weft WIT world. Only built for `wasm32-wasip2`.
+
+mod wasi_transport;
+
+use crate::{CallContext, ConnectorError, PollMeta, PollRequest};
+use wasi_transport::WasiTransport;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "connector",
+    generate_all,
+});
+
+use exports::weft::connector::{actions, metadata, options, triggers};
+use weft::connector::connector_types as wit;
+
+struct Component;
+
+export!(Component);
+
+pub fn log_warn(message: &str) {
+    weft::connector::log::log(weft::connector::log::Level::Warn, message);
+}
+
+/// The one place connector errors become the WIT variant.
+fn to_wit(e: ConnectorError) -> wit::ConnectorError {
+    match e {
+        ConnectorError::InvalidInput { field, message } => {
+            wit::ConnectorError::InvalidInput(wit::FieldProblem { field, message })
+        }
+        ConnectorError::Unauthorized(m) => wit::ConnectorError::Unauthorized(m),
+        ConnectorError::Forbidden { scope, message } => {
+            wit::ConnectorError::Forbidden(wit::MissingScope { scope, message })
+        }
+        ConnectorError::NotFound(m) => wit::ConnectorError::NotFound(m),
+        ConnectorError::RateLimited { retry_after_ms, message } => {
+            wit::ConnectorError::RateLimited(wit::RetryHint { retry_after_ms, message })
+        }
+        ConnectorError::Transient(m) => wit::ConnectorError::Transient(m),
+        ConnectorError::Upstream { status, message } => {
+            wit::ConnectorError::Upstream(wit::UpstreamFailure { status, message })
+        }
+        ConnectorError::Internal(m) => wit::ConnectorError::Internal(m),
+    }
+}
+
+fn context(ctx: &wit::CallContext) -> Result<CallContext, wit::ConnectorError> {
+    CallContext::from_host(&ctx.base_url, &ctx.connection).map_err(to_wit)
+}
+
+impl metadata::Guest for Component {
+    fn manifest() -> String {
+        serde_json::to_string(&crate::manifest()).unwrap_or_default()
+    }
+}
+
+impl triggers::Guest for Component {
+    fn poll(ctx: wit::CallContext, request: wit::PollRequest) -> Result<wit::PollResponse, wit::ConnectorError> {
+        let ctx = context(&ctx)?;
+        let request = PollRequest {
+            trigger: request.trigger,
+            input: request.input,
+            cursor: request.cursor,
+            meta: PollMeta { seed: request.meta.seed, limit: request.meta.limit, since: request.meta.since },
+        };
+        let response = crate::poll(&WasiTransport, &ctx, &request).map_err(to_wit)?;
+        Ok(wit::PollResponse {
+            events: response
+                .events
+                .into_iter()
+                .map(|e| wit::Event { id: e.id, occurred_at: e.occurred_at, data: e.data.to_string() })
+                .collect(),
+            cursor: response.cursor,
+            has_more: response.has_more,
+        })
+    }
+}
+
+impl actions::Guest for Component {
+    fn execute(ctx: wit::CallContext, action: String, input: String) -> Result<String, wit::ConnectorError> {
+        let ctx = context(&ctx)?;
+        crate::execute(&WasiTransport, &ctx, &action, &input).map(|v| v.to_string()).map_err(to_wit)
+    }
+}
+
+impl options::Guest for Component {
+    fn choices(
+        ctx: wit::CallContext,
+        key: String,
+        field: String,
+        _input: String,
+    ) -> Result<Vec<wit::Choice>, wit::ConnectorError> {
+        let ctx = context(&ctx)?;
+        let choices = crate::choices(&WasiTransport, &ctx, &key, &field).map_err(to_wit)?;
+        Ok(choices.into_iter().map(|c| wit::Choice { value: c.value, label: c.label }).collect())
+    }
+}

@@ -1,0 +1,202 @@
+//! The connector's manifest, built from the same types its code uses.
+
+use crate::api::{SCOPE_ACCOUNTS, SCOPE_STATISTICS, SCOPE_TAGS};
+use crate::input::{FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput, TagTriggerInput};
+use crate::model::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use weft_manifest::{
+    Action, AuthMethod, ConnectorManifest, DynamicField, PollSettings, RateLimit, StartPoint, Trigger, schema_of,
+};
+
+pub const ID: &str = "ghl-social-planner";
+pub const GHL_API: &str = "https://services.leadconnectorhq.com";
+
+fn sample<T: serde::Serialize>(v: T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn sample_tag() -> Tag {
+    Tag {
+        id: "65fbdcfecc884f07e645ea8b".into(),
+        tag: "Summer launch".into(),
+        location_id: Some("ve9EPM428h8vShlRW1KT".into()),
+        created_by: Some("Lx1EI6YIgQYMQi0ytFXv".into()),
+        deleted: false,
+        created_at: Some("2026-06-02T09:30:00.000Z".into()),
+        updated_at: Some("2026-06-03T14:05:12.000Z".into()),
+    }
+}
+
+fn sample_snapshot() -> StatisticsSnapshot {
+    let week = |v: [f64; 7]| v.to_vec();
+    StatisticsSnapshot {
+        location_id: "ve9EPM428h8vShlRW1KT".into(),
+        profile_ids: vec!["67a5a9aa776c837de4aa5b12".into()],
+        platforms: vec![Platform::Facebook],
+        period_end: "2026-06-07".into(),
+        period_days: 7,
+        statistics: Statistics {
+            day_range: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(String::from).to_vec(),
+            totals: Totals {
+                posts: Some(9.0),
+                likes: Some(214.0),
+                followers: Some(1830.0),
+                impressions: Some(5120.0),
+                comments: Some(31.0),
+            },
+            post_performance: PostPerformance {
+                posts: BTreeMap::from([("facebook".into(), week([1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 1.0]))]),
+                impressions: week([600.0, 820.0, 700.0, 410.0, 1210.0, 780.0, 600.0]),
+                likes: week([20.0, 41.0, 30.0, 12.0, 61.0, 30.0, 20.0]),
+                comments: week([3.0, 6.0, 4.0, 1.0, 10.0, 4.0, 3.0]),
+            },
+            ..Statistics::default()
+        },
+    }
+}
+
+fn sample_account() -> Account {
+    Account {
+        id: "aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496".into(),
+        oauth_id: Some("aF3KhyL8JIuBwzK3m7Ly".into()),
+        profile_id: Some("67a5a9aa776c837de4aa5b12".into()),
+        name: Some("Acme Coffee".into()),
+        platform: Some("facebook".into()),
+        kind: Some("page".into()),
+        expire: Some("2027-03-11T19:29:59.785Z".into()),
+        is_expired: Some(false),
+        meta: None,
+    }
+}
+
+fn tag_poll() -> PollSettings {
+    PollSettings { default_interval_seconds: 300, min_interval_seconds: 60 }
+}
+
+fn profile_dropdown() -> Vec<DynamicField> {
+    vec![DynamicField {
+        field: "profileIds".into(),
+        help: "The social accounts connected to this location in GHL's Social Planner.".into(),
+    }]
+}
+
+/// The manifest this connector declares.
+pub fn manifest() -> ConnectorManifest {
+    let tag_scopes = vec![SCOPE_TAGS.to_string()];
+    let stats_scopes = vec![SCOPE_STATISTICS.to_string()];
+    ConnectorManifest {
+        id: ID.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        name: "GoHighLevel Social Planner".into(),
+        description: "Watch a GoHighLevel location's social planner tags and account statistics, and look them up."
+            .into(),
+        auth: vec![
+            AuthMethod::Oauth2 {
+                authorize_url: "https://marketplace.gohighlevel.com/v2/oauth/chooselocation".into(),
+                token_url: format!("{GHL_API}/oauth/token"),
+                scopes: vec![SCOPE_TAGS.into(), SCOPE_STATISTICS.into(), SCOPE_ACCOUNTS.into()],
+                token_params: BTreeMap::from([("user_type".into(), "Location".into())]),
+                rotating_refresh_tokens: true,
+            },
+            AuthMethod::BearerToken {
+                label: "Private integration token".into(),
+                help: "In GHL open Settings → Private Integrations, create a token for the sub-account with the \
+                       social planner tag, statistics and account read scopes, and paste it here."
+                    .into(),
+            },
+        ],
+        allowed_hosts: vec![GHL_API.into()],
+        rate_limit: Some(RateLimit { requests: 100, per_seconds: 10, daily: Some(200_000), per: "locationId".into() }),
+        secrets: Vec::new(),
+        triggers: vec![
+            Trigger {
+                key: "new-tag".into(),
+                label: "New tag".into(),
+                help: "Fires once for each social planner tag created in the location. Deleted tags are skipped. \
+                       Each event is the tag: its id, name and when it was created."
+                    .into(),
+                input_schema: schema_of::<TagTriggerInput>(),
+                output_schema: schema_of::<Tag>(),
+                sample: sample(sample_tag()),
+                scopes: tag_scopes.clone(),
+                poll: tag_poll(),
+                start_points: vec![StartPoint::Now, StartPoint::All, StartPoint::Since],
+                dynamic_options: Vec::new(),
+            },
+            Trigger {
+                key: "tag-details".into(),
+                label: "New or updated tag".into(),
+                help: "Fires when a tag is created or renamed, with the tag's full details. A tag changed twice \
+                       between polls fires once, with its latest details."
+                    .into(),
+                input_schema: schema_of::<TagTriggerInput>(),
+                output_schema: schema_of::<Tag>(),
+                sample: sample(sample_tag()),
+                scopes: tag_scopes.clone(),
+                poll: tag_poll(),
+                start_points: vec![StartPoint::Now, StartPoint::All, StartPoint::Since],
+                dynamic_options: Vec::new(),
+            },
+            Trigger {
+                key: "post-statistics".into(),
+                label: "Daily post statistics".into(),
+                help: "Once a day, a snapshot of the chosen accounts' last 7 days: posts, likes, comments, \
+                       impressions, followers, reach and audience, with the change against the 7 days before."
+                    .into(),
+                input_schema: schema_of::<StatisticsInput>(),
+                output_schema: schema_of::<StatisticsSnapshot>(),
+                sample: sample(sample_snapshot()),
+                scopes: stats_scopes.clone(),
+                poll: PollSettings { default_interval_seconds: 3600, min_interval_seconds: 900 },
+                start_points: vec![StartPoint::Now, StartPoint::All],
+                dynamic_options: profile_dropdown(),
+            },
+        ],
+        actions: vec![
+            Action {
+                key: "find-tags".into(),
+                label: "Find tags".into(),
+                help: "Lists the location's social planner tags, newest first, optionally only those whose name \
+                       contains some text."
+                    .into(),
+                input_schema: schema_of::<FindTagsInput>(),
+                output_schema: schema_of::<TagList>(),
+                sample: sample(TagList { tags: vec![sample_tag()], count: 1 }),
+                scopes: tag_scopes.clone(),
+                dynamic_options: Vec::new(),
+            },
+            Action {
+                key: "get-tag-details".into(),
+                label: "Get tag details".into(),
+                help: "Looks up tags by their ids. Unknown ids are left out of the answer.".into(),
+                input_schema: schema_of::<TagDetailsInput>(),
+                output_schema: schema_of::<TagList>(),
+                sample: sample(TagList { tags: vec![sample_tag()], count: 1 }),
+                scopes: tag_scopes,
+                dynamic_options: Vec::new(),
+            },
+            Action {
+                key: "get-statistics".into(),
+                label: "Get post statistics".into(),
+                help: "The chosen accounts' statistics for the last 7 days, compared with the 7 days before.".into(),
+                input_schema: schema_of::<StatisticsInput>(),
+                output_schema: schema_of::<StatisticsSnapshot>(),
+                sample: sample(sample_snapshot()),
+                scopes: stats_scopes,
+                dynamic_options: profile_dropdown(),
+            },
+            Action {
+                key: "list-accounts".into(),
+                label: "List connected accounts".into(),
+                help: "The social media accounts connected to the location, with the profile ids statistics need."
+                    .into(),
+                input_schema: schema_of::<ListAccountsInput>(),
+                output_schema: schema_of::<AccountList>(),
+                sample: sample(AccountList { accounts: vec![sample_account()], groups: Vec::new() }),
+                scopes: vec![SCOPE_ACCOUNTS.into()],
+                dynamic_options: Vec::new(),
+            },
+        ],
+    }
+}

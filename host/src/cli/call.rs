@@ -1,0 +1,122 @@
+//! `weft invoke`, `weft poll` and `weft options`.
+
+use super::CallArgs;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use weft::connection_file::ConnectionFile;
+use weft::poll_state::PollState;
+use weft::{Connection, HostConfig, LoadedConnector, PollMeta, Runtime};
+
+/// Polls run back to back at most this often when the connector has more.
+const MAX_ROUNDS: usize = 100;
+
+struct Prepared {
+    runtime: Runtime,
+    connector: LoadedConnector,
+    connection: Connection,
+    input: Value,
+}
+
+fn read_input(arg: &str) -> Result<Value, String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read --input file {path}: {e}"))?,
+        None => arg.to_string(),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("--input is not valid JSON: {e}"))
+}
+
+async fn prepare(component: &Path, args: &CallArgs) -> Result<Prepared, String> {
+    let input = read_input(&args.input)?;
+    let file = ConnectionFile::load(&args.connection)?;
+    let mut config = HostConfig::default();
+    config.egress.allow_loopback = args.allow_loopback;
+    let runtime = Runtime::new(config).map_err(|e| format!("{e:#}"))?;
+    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
+    Ok(Prepared { runtime, connector, connection, input })
+}
+
+pub async fn invoke(component: &Path, action: &str, args: &CallArgs) -> Result<(), String> {
+    let p = prepare(component, args).await?;
+    let output = p.runtime.execute(&p.connector, &p.connection, action, &p.input).await.map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&output).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+pub async fn options(component: &Path, key: &str, field: &str, args: &CallArgs) -> Result<(), String> {
+    let p = prepare(component, args).await?;
+    let choices =
+        p.runtime.choices(&p.connector, &p.connection, key, field, &p.input).await.map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&choices).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+pub async fn poll(component: &Path, trigger: &str, args: &CallArgs, state_path: &Path, since: &str) -> Result<(), String> {
+    let p = prepare(component, args).await?;
+    let existing = PollState::load(state_path)?;
+    if let Some(s) = &existing {
+        if s.connector != p.connector.manifest.id || s.trigger != trigger {
+            return Err(format!(
+                "state file {} belongs to {} / {}; use another --state file for {} / {trigger}",
+                state_path.display(),
+                s.connector,
+                s.trigger,
+                p.connector.manifest.id
+            ));
+        }
+    }
+    let first_run = existing.is_none();
+    let mut state = existing.unwrap_or_else(|| PollState::new(&p.connector.manifest.id, trigger));
+    let mut index: HashSet<String> = state.seen.iter().cloned().collect();
+    let (seed, since) = match (first_run, since) {
+        (false, _) | (true, "all") => (false, None),
+        (true, "now") => (true, None),
+        (true, time) => {
+            time.parse::<jiff::Timestamp>()
+                .map_err(|e| format!("--since must be now, all or an RFC 3339 time like 2026-01-31T00:00:00Z: {e}"))?;
+            (false, Some(time.to_string()))
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut printed = 0usize;
+    for _ in 0..MAX_ROUNDS {
+        let meta = PollMeta { seed, since: since.clone() };
+        let outcome = p
+            .runtime
+            .poll(&p.connector, &p.connection, trigger, &p.input, state.cursor.clone(), meta)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut lines = Vec::new();
+        for event in &outcome.events {
+            if state.remember(&event.id, &mut index) && !seed {
+                lines.push(serde_json::to_string(event).map_err(|e| e.to_string())?);
+            }
+        }
+        state.cursor = outcome.cursor;
+        // Printed before the state is saved: a crash in between prints an
+        // event twice rather than never.
+        for line in &lines {
+            writeln!(stdout, "{line}").map_err(|e| e.to_string())?;
+        }
+        stdout.flush().map_err(|e| e.to_string())?;
+        printed += lines.len();
+        state.save(state_path)?;
+        if seed {
+            eprintln!(
+                "seeded {}: recorded what exists now ({} recent ids); the next poll prints only what is new",
+                state_path.display(),
+                outcome.events.len()
+            );
+            break;
+        }
+        if !outcome.has_more {
+            break;
+        }
+    }
+    tracing::info!(printed, "poll finished");
+    Ok(())
+}

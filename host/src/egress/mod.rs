@@ -1,0 +1,12 @@
+//! Outbound HTTP: the only network a connector has, and the one place the
+//! host polices destinations and attaches credentials.
+
+mod body;
+mod client;
+mod hooks;
+mod ip;
+mod policy;
+
+pub use client::{HttpClient, StaticHosts, build_client};
+pub use hooks::{CallReport, Credential, EgressHooks, LimitHit, RequestCaps};
+pub use policy::{EgressConfig, EgressPolicy, Origin};

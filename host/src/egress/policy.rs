@@ -1,0 +1,177 @@
+//! Where a connector may send requests: the origins its manifest declares and
+//! its connection's base URL, over https, unless the operator allows more.
+
+use super::ip;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+
+/// `scheme://host:port`, lowercased, with the default port filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl Origin {
+    /// Parses the origin of an absolute URL.
+    pub fn parse(url: &str) -> Result<Origin, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| format!("`{url}` has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let port = parsed.port_or_known_default().ok_or_else(|| format!("`{url}` has no port"))?;
+        Ok(Origin { scheme: parsed.scheme().to_string(), host, port })
+    }
+
+    /// The origin of a request URI as `wasi:http` hands it to the host.
+    pub fn of_uri(uri: &http::Uri) -> Result<Origin, String> {
+        let scheme = uri.scheme_str().ok_or("the request has no scheme")?;
+        let authority = uri.authority().ok_or("the request has no host")?;
+        Origin::parse(&format!("{scheme}://{authority}/"))
+    }
+
+    /// The host as an IP address, when it is a literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+
+    /// Whether the host names this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.host == "localhost" || self.ip().is_some_and(ip::is_loopback)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "{}://[{}]:{}", self.scheme, self.host, self.port)
+        } else {
+            write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+        }
+    }
+}
+
+/// What the operator allows beyond the default (public https only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct EgressConfig {
+    /// Let connectors reach 127.0.0.0/8 and ::1 (plain http included), for
+    /// the simulator, tests and demos. Never in production.
+    #[serde(default)]
+    pub allow_loopback: bool,
+    /// Host names that may be called over plain http.
+    #[serde(default)]
+    pub allow_http_hosts: Vec<String>,
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone)]
+pub struct EgressPolicy {
+    allowed: Vec<Origin>,
+    config: EgressConfig,
+}
+
+impl EgressPolicy {
+    pub fn new(allowed: Vec<Origin>, config: EgressConfig) -> Self {
+        EgressPolicy { allowed, config }
+    }
+
+    pub fn config(&self) -> &EgressConfig {
+        &self.config
+    }
+
+    pub fn allowed(&self) -> &[Origin] {
+        &self.allowed
+    }
+
+    /// `Ok` when `origin` may be called, else why not, in words a connector
+    /// developer can act on.
+    pub fn check(&self, origin: &Origin) -> Result<(), String> {
+        if !self.allowed.contains(origin) {
+            let list: Vec<String> = self.allowed.iter().map(Origin::to_string).collect();
+            return Err(format!(
+                "{origin} is not an allowed host of this connector (allowed: {}); declare it in the manifest's allowedHosts",
+                list.join(", ")
+            ));
+        }
+        let loopback = origin.is_loopback();
+        if loopback && !self.config.allow_loopback {
+            return Err(format!(
+                "{origin} is on this machine; the operator has not allowed loopback (egress.allow_loopback / --allow-loopback)"
+            ));
+        }
+        match origin.scheme.as_str() {
+            "https" => {}
+            "http" if loopback || self.config.allow_http_hosts.contains(&origin.host) => {}
+            "http" => {
+                return Err(format!(
+                    "{origin} uses plain http; only https is allowed unless the operator lists the host in egress.allow_http_hosts"
+                ));
+            }
+            other => return Err(format!("scheme `{other}` is not allowed; use https")),
+        }
+        if let Some(addr) = origin.ip() {
+            if !(loopback && self.config.allow_loopback) {
+                if let Some(reason) = ip::non_public_reason(addr) {
+                    return Err(format!("{origin} is a {reason} address, which connectors may not reach"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a resolved address may be dialled.
+    pub fn check_resolved(&self, host: &str, addr: IpAddr) -> Result<(), String> {
+        if ip::is_loopback(addr) && self.config.allow_loopback {
+            return Ok(());
+        }
+        match ip::non_public_reason(addr) {
+            Some(reason) => Err(format!("{host} resolves to {addr}, a {reason} address, which connectors may not reach")),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(allowed: &[&str], config: EgressConfig) -> EgressPolicy {
+        EgressPolicy::new(allowed.iter().map(|u| Origin::parse(u).expect("origin")).collect(), config)
+    }
+
+    fn origin(u: &str) -> Origin {
+        Origin::parse(u).expect("origin")
+    }
+
+    #[test]
+    fn only_declared_origins_pass() {
+        let p = policy(&["https://services.leadconnectorhq.com"], EgressConfig::default());
+        assert!(p.check(&origin("https://services.leadconnectorhq.com/x")).is_ok());
+        assert!(p.check(&origin("https://services.leadconnectorhq.com:8443/")).is_err());
+        assert!(p.check(&origin("http://services.leadconnectorhq.com/")).is_err());
+        assert!(p.check(&origin("https://evil.example/")).is_err());
+    }
+
+    #[test]
+    fn loopback_needs_the_operator() {
+        let sim = "http://127.0.0.1:4010";
+        assert!(policy(&[sim], EgressConfig::default()).check(&origin(sim)).is_err());
+        let dev = EgressConfig { allow_loopback: true, ..EgressConfig::default() };
+        assert!(policy(&[sim], dev.clone()).check(&origin(sim)).is_ok());
+        let private = "http://10.0.0.1:80";
+        assert!(policy(&[private], dev).check(&origin(private)).is_err());
+    }
+
+    #[test]
+    fn resolved_private_addresses_are_refused() {
+        let p = policy(&[], EgressConfig::default());
+        assert!(p.check_resolved("a.test", "169.254.169.254".parse().expect("ip")).is_err());
+        assert!(p.check_resolved("a.test", "93.184.216.34".parse().expect("ip")).is_ok());
+    }
+}

@@ -1,0 +1,198 @@
+//! The connector manifest format.
+//!
+//! A manifest tells a no-code builder what a connector offers (triggers,
+//! actions, their labels, help, schemas and samples) and tells the host what
+//! the connector may do (hosts it may call, auth, rate limits, secrets).
+//! The types here are the single source of truth: connectors build their
+//! manifest from them, the host parses manifests into them, and the checked-in
+//! `connector-manifest.schema.json` is generated from them.
+
+mod check;
+mod schema;
+
+pub use check::{ManifestProblem, check};
+pub use schema::{manifest_json_schema, schema_of};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything a connector declares about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConnectorManifest {
+    /// Stable identifier, lowercase kebab-case (e.g. `ghl-social-planner`).
+    pub id: String,
+    /// Semantic version of the connector.
+    pub version: String,
+    /// Name shown to builders.
+    pub name: String,
+    /// One or two sentences on what the connector is for.
+    pub description: String,
+    /// Ways a builder can connect an account; the first is preferred.
+    pub auth: Vec<AuthMethod>,
+    /// Origins (`scheme://host[:port]`) the connector may call. The host
+    /// refuses every other destination.
+    pub allowed_hosts: Vec<String>,
+    /// The API's published request budget, enforced by the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// Non-credential secrets the connector may read through `secrets.get`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretDecl>,
+    /// Polling triggers: "when this happens".
+    pub triggers: Vec<Trigger>,
+    /// Actions: "do this".
+    pub actions: Vec<Action>,
+}
+
+/// How a builder connects an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AuthMethod {
+    /// OAuth 2.0 authorization-code flow.
+    #[serde(rename_all = "camelCase")]
+    Oauth2 {
+        /// Where the user is sent to grant access.
+        authorize_url: String,
+        /// Where codes and refresh tokens are exchanged for access tokens.
+        token_url: String,
+        /// Scopes requested, joined with spaces in the authorize URL.
+        scopes: Vec<String>,
+        /// Extra form fields sent to the token endpoint (e.g. GHL's `user_type`).
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        token_params: std::collections::BTreeMap<String, String>,
+        /// Whether each refresh returns a new refresh token and burns the old
+        /// one; the host then never sends a refresh token twice.
+        #[serde(default)]
+        rotating_refresh_tokens: bool,
+    },
+    /// A static bearer token the user pastes (e.g. a GHL private integration token).
+    #[serde(rename_all = "camelCase")]
+    BearerToken {
+        /// What the token is called in the service's own UI.
+        label: String,
+        /// Where to find or create the token.
+        help: String,
+    },
+}
+
+/// The API's request budget, shared by every call on the same account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u32,
+    /// Requests allowed per day, if the API has a daily cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
+    /// Connection fact the budget is counted per (e.g. `locationId`).
+    pub per: String,
+}
+
+/// A non-credential secret the operator sets for this connector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretDecl {
+    /// Name the connector asks for.
+    pub name: String,
+    /// What it is for.
+    pub help: String,
+}
+
+/// A polling trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Trigger {
+    /// Stable identifier, kebab-case.
+    pub key: String,
+    /// Short label shown to builders.
+    pub label: String,
+    /// Help text: what fires the trigger and what each event carries.
+    pub help: String,
+    /// JSON Schema (2020-12) of the subscription's input.
+    pub input_schema: Value,
+    /// JSON Schema (2020-12) of each event's data.
+    pub output_schema: Value,
+    /// A realistic event, valid against `outputSchema`, for mapping fields
+    /// before a real event exists.
+    pub sample: Value,
+    /// Scopes the connection needs for this trigger.
+    pub scopes: Vec<String>,
+    /// How often it may be polled.
+    pub poll: PollSettings,
+    /// Where a new subscription may start.
+    pub start_points: Vec<StartPoint>,
+    /// Input fields whose choices come from the connector's `options` export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dynamic_options: Vec<DynamicField>,
+}
+
+/// Poll interval bounds, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PollSettings {
+    /// Interval used when the builder does not choose one.
+    pub default_interval_seconds: u32,
+    /// The shortest interval allowed.
+    pub min_interval_seconds: u32,
+}
+
+/// Where a new subscription starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartPoint {
+    /// Record what exists, emit only what comes after (the default).
+    Now,
+    /// Emit everything that exists, then what comes after.
+    All,
+    /// Emit what happened at or after a given time.
+    Since,
+}
+
+/// An action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Action {
+    /// Stable identifier, kebab-case.
+    pub key: String,
+    /// Short label shown to builders.
+    pub label: String,
+    /// Help text: what the action does and returns.
+    pub help: String,
+    /// JSON Schema (2020-12) of the input.
+    pub input_schema: Value,
+    /// JSON Schema (2020-12) of the output.
+    pub output_schema: Value,
+    /// A realistic output, valid against `outputSchema`.
+    pub sample: Value,
+    /// Scopes the connection needs for this action.
+    pub scopes: Vec<String>,
+    /// Input fields whose choices come from the connector's `options` export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dynamic_options: Vec<DynamicField>,
+}
+
+/// An input field with a dynamic dropdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DynamicField {
+    /// The input property the choices fill (top-level property name).
+    pub field: String,
+    /// Where the choices come from, in the builder's words.
+    pub help: String,
+}
+
+impl ConnectorManifest {
+    /// The trigger with this key.
+    pub fn trigger(&self, key: &str) -> Option<&Trigger> {
+        self.triggers.iter().find(|t| t.key == key)
+    }
+
+    /// The action with this key.
+    pub fn action(&self, key: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.key == key)
+    }
+}
