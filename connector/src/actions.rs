@@ -1,11 +1,11 @@
 //! The actions: `find-tags`, `get-tag-details`, `get-statistics`, `list-accounts`.
 
+use crate::ConnectorError;
 use crate::api::{self, MAX_PAGE};
 use crate::context::CallContext;
 use crate::input::{self, FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput};
 use crate::model::{StatisticsSnapshot, TagList};
 use crate::transport::Transport;
-use crate::ConnectorError;
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -15,26 +15,29 @@ pub fn execute(
     action: &str,
     input_json: &str,
 ) -> Result<Value, ConnectorError> {
-    let output = match action {
+    match action {
         "find-tags" => to_value(find_tags(t, ctx, input::parse(input_json)?)?),
         "get-tag-details" => to_value(get_tag_details(t, ctx, input::parse(input_json)?)?),
         "get-statistics" => to_value(statistics_snapshot(t, ctx, input::parse(input_json)?)?),
         "list-accounts" => to_value(list_accounts(t, ctx, input::parse(input_json)?)?),
-        other => {
-            return Err(ConnectorError::invalid(
-                "action",
-                format!("no action `{other}`; this connector has find-tags, get-tag-details, get-statistics and list-accounts"),
-            ));
-        }
-    };
-    output
+        other => Err(ConnectorError::invalid(
+            "action",
+            format!(
+                "no action `{other}`; this connector has find-tags, get-tag-details, get-statistics and list-accounts"
+            ),
+        )),
+    }
 }
 
 fn to_value(v: impl serde::Serialize) -> Result<Value, ConnectorError> {
     serde_json::to_value(v).map_err(|e| ConnectorError::Internal(e.to_string()))
 }
 
-fn find_tags(t: &(impl Transport + ?Sized), ctx: &CallContext, input: FindTagsInput) -> Result<TagList, ConnectorError> {
+fn find_tags(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    input: FindTagsInput,
+) -> Result<TagList, ConnectorError> {
     let limit = input.limit.unwrap_or(20);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ConnectorError::invalid("limit", format!("must be between 1 and {MAX_PAGE}, got {limit}")));

@@ -24,10 +24,7 @@ pub fn list_tags(
     limit: u32,
     skip: u32,
 ) -> Result<TagList, ConnectorError> {
-    let mut path = format!(
-        "/social-media-posting/{}/tags?limit={limit}&skip={skip}",
-        encode(&ctx.location_id)
-    );
+    let mut path = format!("/social-media-posting/{}/tags?limit={limit}&skip={skip}", encode(&ctx.location_id));
     if let Some(s) = search.filter(|s| !s.is_empty()) {
         path.push_str(&format!("&searchText={}", encode(s)));
     }
@@ -58,7 +55,10 @@ pub fn tag_details(
 
 fn tag_list(results: Option<TagsResults>) -> TagList {
     let results = results.unwrap_or(TagsResults { tags: Vec::new(), count: None });
-    let count = results.count.map(|c| c.max(0.0) as u64).unwrap_or(results.tags.len() as u64);
+    let count = results
+        .count
+        .and_then(|c| c.as_u64().or_else(|| c.as_f64().map(|f| f.max(0.0) as u64)))
+        .unwrap_or(results.tags.len() as u64);
     TagList { tags: results.tags, count }
 }
 
@@ -79,9 +79,7 @@ pub fn statistics(
     let path = format!("/social-media-posting/statistics?locationId={}", encode(&ctx.location_id));
     let answer: StatisticsAnswer =
         Ghl::new(t, &ctx.base_url).post(&path, &Body { profile_ids, platforms }, SCOPE_STATISTICS)?;
-    answer
-        .results
-        .ok_or_else(|| ConnectorError::upstream(None, "the statistics answer has no `results`"))
+    answer.results.ok_or_else(|| ConnectorError::upstream(None, "the statistics answer has no `results`"))
 }
 
 /// The location's connected social accounts.

@@ -143,16 +143,25 @@ mod tests {
     #[test]
     fn a_missing_scope_is_forbidden_and_named() {
         let e = error_from_response(
-            &response(401, r#"{"statusCode":401,"message":"The token is not authorized for this scope.","error":"Unauthorized"}"#),
+            &response(
+                401,
+                r#"{"statusCode":401,"message":"The token is not authorized for this scope.","error":"Unauthorized"}"#,
+            ),
             "socialplanner/tag.readonly",
         );
-        assert!(matches!(e, ConnectorError::Forbidden { scope: Some(ref s), .. } if s == "socialplanner/tag.readonly"), "{e:?}");
+        assert!(
+            matches!(e, ConnectorError::Forbidden { scope: Some(ref s), .. } if s == "socialplanner/tag.readonly"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn an_invalid_token_is_unauthorized() {
         let e = error_from_response(
-            &response(401, r#"{"statusCode":401,"message":"Invalid token: access token is invalid","error":"Unauthorized"}"#),
+            &response(
+                401,
+                r#"{"statusCode":401,"message":"Invalid token: access token is invalid","error":"Unauthorized"}"#,
+            ),
             "x",
         );
         assert_eq!(e, ConnectorError::Unauthorized("Invalid token: access token is invalid".into()));

@@ -65,8 +65,6 @@ pub struct ListAccountsInput {
 /// connector is called directly.
 pub fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, crate::ConnectorError> {
     let json = if json.trim().is_empty() { "{}" } else { json };
-    serde_json::from_str(json).map_err(|e| crate::ConnectorError::InvalidInput {
-        field: None,
-        message: format!("input does not fit: {e}"),
-    })
+    serde_json::from_str(json)
+        .map_err(|e| crate::ConnectorError::InvalidInput { field: None, message: format!("input does not fit: {e}") })
 }

@@ -71,12 +71,21 @@ pub struct Choice {
 }
 
 /// Runs a trigger poll.
-pub fn poll(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) -> Result<PollResponse, ConnectorError> {
+pub fn poll(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
     triggers::poll(t, ctx, req)
 }
 
 /// Runs an action; the output is JSON.
-pub fn execute(t: &(impl Transport + ?Sized), ctx: &CallContext, action: &str, input: &str) -> Result<Value, ConnectorError> {
+pub fn execute(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    action: &str,
+    input: &str,
+) -> Result<Value, ConnectorError> {
     actions::execute(t, ctx, action, input)
 }
 

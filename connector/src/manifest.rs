@@ -29,7 +29,7 @@ fn sample_tag() -> Tag {
 }
 
 fn sample_snapshot() -> StatisticsSnapshot {
-    let week = |v: [f64; 7]| v.to_vec();
+    let week = |v: [u32; 7]| v.iter().map(|n| Num::from(*n)).collect::<Vec<_>>();
     StatisticsSnapshot {
         location_id: "ve9EPM428h8vShlRW1KT".into(),
         profile_ids: vec!["67a5a9aa776c837de4aa5b12".into()],
@@ -39,17 +39,17 @@ fn sample_snapshot() -> StatisticsSnapshot {
         statistics: Statistics {
             day_range: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(String::from).to_vec(),
             totals: Totals {
-                posts: Some(9.0),
-                likes: Some(214.0),
-                followers: Some(1830.0),
-                impressions: Some(5120.0),
-                comments: Some(31.0),
+                posts: Some(9.into()),
+                likes: Some(214.into()),
+                followers: Some(1830.into()),
+                impressions: Some(5120.into()),
+                comments: Some(31.into()),
             },
             post_performance: PostPerformance {
-                posts: BTreeMap::from([("facebook".into(), week([1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 1.0]))]),
-                impressions: week([600.0, 820.0, 700.0, 410.0, 1210.0, 780.0, 600.0]),
-                likes: week([20.0, 41.0, 30.0, 12.0, 61.0, 30.0, 20.0]),
-                comments: week([3.0, 6.0, 4.0, 1.0, 10.0, 4.0, 3.0]),
+                posts: BTreeMap::from([("facebook".into(), week([1, 2, 1, 0, 3, 1, 1]))]),
+                impressions: week([600, 820, 700, 410, 1210, 780, 600]),
+                likes: week([20, 41, 30, 12, 61, 30, 20]),
+                comments: week([3, 6, 4, 1, 10, 4, 3]),
             },
             ..Statistics::default()
         },

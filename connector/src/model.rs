@@ -6,6 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A figure exactly as the API sent it (an integer stays an integer).
+pub type Num = serde_json::Number;
+
 /// A social planner tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -38,7 +41,7 @@ pub struct TagsResults {
     #[serde(default)]
     pub tags: Vec<Tag>,
     #[serde(default)]
-    pub count: Option<f64>,
+    pub count: Option<Num>,
 }
 
 /// A page or selection of tags.
@@ -130,11 +133,11 @@ impl Platform {
 /// Totals over the period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Totals {
-    pub posts: Option<f64>,
-    pub likes: Option<f64>,
-    pub followers: Option<f64>,
-    pub impressions: Option<f64>,
-    pub comments: Option<f64>,
+    pub posts: Option<Num>,
+    pub likes: Option<Num>,
+    pub followers: Option<Num>,
+    pub impressions: Option<Num>,
+    pub comments: Option<Num>,
 }
 
 /// Daily series over the period, oldest day first (see `dayRange`).
@@ -142,28 +145,28 @@ pub struct Totals {
 pub struct PostPerformance {
     /// Posts per day, per platform.
     #[serde(default)]
-    pub posts: BTreeMap<String, Vec<f64>>,
+    pub posts: BTreeMap<String, Vec<Num>>,
     #[serde(default)]
-    pub impressions: Vec<f64>,
+    pub impressions: Vec<Num>,
     #[serde(default)]
-    pub likes: Vec<f64>,
+    pub likes: Vec<Num>,
     #[serde(default)]
-    pub comments: Vec<f64>,
+    pub comments: Vec<Num>,
 }
 
 /// A value and its change against the previous period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ValueChange {
-    pub value: Option<f64>,
-    pub change: Option<f64>,
+    pub value: Option<Num>,
+    pub change: Option<Num>,
 }
 
 /// A metric's total, its change, and its value per platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Breakdown {
-    pub total: Option<f64>,
-    pub total_change: Option<f64>,
+    pub total: Option<Num>,
+    pub total_change: Option<Num>,
     #[serde(default)]
     pub platforms: BTreeMap<String, ValueChange>,
 }
@@ -171,10 +174,10 @@ pub struct Breakdown {
 /// Engagement on one platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Engagement {
-    pub likes: Option<f64>,
-    pub comments: Option<f64>,
-    pub shares: Option<f64>,
-    pub change: Option<f64>,
+    pub likes: Option<Num>,
+    pub comments: Option<Num>,
+    pub shares: Option<Num>,
+    pub change: Option<Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -193,9 +196,9 @@ pub struct Breakdowns {
 /// A platform's total and daily series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Series {
-    pub total: Option<f64>,
+    pub total: Option<Num>,
     #[serde(default)]
-    pub series: Vec<f64>,
+    pub series: Vec<Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -211,8 +214,8 @@ pub struct PlatformTotals {
 /// A count and its share.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Share {
-    pub total: Option<f64>,
-    pub percentage: Option<f64>,
+    pub total: Option<Num>,
+    pub percentage: Option<Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -235,7 +238,7 @@ pub struct Gender {
 pub struct Age {
     /// Audience per age band (`13-17`, `18-24`, …, `65+`).
     #[serde(default)]
-    pub totals: BTreeMap<String, f64>,
+    pub totals: BTreeMap<String, Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -28,7 +28,9 @@ pub fn choices(
         }
         _ => Err(ConnectorError::invalid(
             "field",
-            format!("`{key}` has no dynamic choices for `{field}`; only profileIds of post-statistics and get-statistics"),
+            format!(
+                "`{key}` has no dynamic choices for `{field}`; only profileIds of post-statistics and get-statistics"
+            ),
         )),
     }
 }

@@ -14,7 +14,11 @@ use std::collections::HashMap;
 /// tags than that is read partly and the rest is logged, not looped on.
 pub const MAX_PAGES: u32 = 100;
 
-pub fn poll(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) -> Result<PollResponse, ConnectorError> {
+pub fn poll(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
     match req.trigger.as_str() {
         "new-tag" => new_tag(t, ctx, req),
         "tag-details" => tag_details(t, ctx, req),
@@ -30,7 +34,10 @@ fn read_cursor(req: &PollRequest) -> Result<WindowCursor, ConnectorError> {
     match req.cursor.as_deref() {
         None | Some("") | Some("null") => Ok(WindowCursor::default()),
         Some(json) => serde_json::from_str(json).map_err(|e| {
-            ConnectorError::invalid("cursor", format!("the stored trigger state is unreadable ({e}); reset the subscription"))
+            ConnectorError::invalid(
+                "cursor",
+                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
+            )
         }),
     }
 }
@@ -65,12 +72,12 @@ fn read_tags(
         }
         previous_first = first;
         let len = list.tags.len() as u32;
-        let newest_first = list.tags.windows(2).all(|w| {
-            window::stamp(w[0].created_at.as_deref()) >= window::stamp(w[1].created_at.as_deref())
-        });
-        let all_older = created_floor.is_some_and(|floor| {
-            list.tags.iter().all(|t| window::stamp(t.created_at.as_deref()) < floor)
-        });
+        let newest_first = list
+            .tags
+            .windows(2)
+            .all(|w| window::stamp(w[0].created_at.as_deref()) >= window::stamp(w[1].created_at.as_deref()));
+        let all_older =
+            created_floor.is_some_and(|floor| list.tags.iter().all(|t| window::stamp(t.created_at.as_deref()) < floor));
         for tag in list.tags {
             if !seen.contains_key(&tag.id) {
                 order.push(tag.id.clone());
@@ -109,7 +116,11 @@ fn finish<T: serde::Serialize>(
 }
 
 /// One event per tag created, keyed by the tag's id.
-fn new_tag(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) -> Result<PollResponse, ConnectorError> {
+fn new_tag(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
     let filter: TagTriggerInput = input::parse(&req.input)?;
     let cursor = read_cursor(req)?;
     let since = since(req)?;
@@ -125,7 +136,11 @@ fn new_tag(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) 
 
 /// One event per tag created or changed, keyed by id and `updatedAt`, with the
 /// tag as the details endpoint returns it.
-fn tag_details(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) -> Result<PollResponse, ConnectorError> {
+fn tag_details(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
     let filter: TagTriggerInput = input::parse(&req.input)?;
     let cursor = read_cursor(req)?;
     let since = since(req)?;
@@ -161,12 +176,7 @@ fn post_statistics(
 ) -> Result<PollResponse, ConnectorError> {
     let input: StatisticsInput = input::parse(&req.input)?;
     let snapshot = crate::actions::statistics_snapshot(t, ctx, input)?;
-    let id = format!(
-        "{}:{:016x}:{}",
-        snapshot.location_id,
-        fingerprint(&snapshot),
-        snapshot.period_end
-    );
+    let id = format!("{}:{:016x}:{}", snapshot.location_id, fingerprint(&snapshot), snapshot.period_end);
     let data = serde_json::to_value(&snapshot).map_err(|e| ConnectorError::Internal(e.to_string()))?;
     Ok(PollResponse {
         events: vec![Event { id, occurred_at: Some(Timestamp::now().to_string()), data }],

@@ -33,9 +33,9 @@ impl PollState {
     /// The state in `path`, or `None` when the file does not exist yet.
     pub fn load(path: &Path) -> Result<Option<PollState>, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| format!("state file {} is not a weft poll state ({e}); delete it to start over", path.display())),
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                format!("state file {} is not a weft poll state ({e}); delete it to start over", path.display())
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read state file {}: {e}", path.display())),
         }

@@ -2,7 +2,10 @@
 //! instance with its limits, policy and credential.
 
 use crate::bindings::{ConnectorPre, types};
-use crate::egress::{CallReport, Credential, EgressConfig, EgressHooks, EgressPolicy, HttpClient, Origin, RequestCaps, StaticHosts, build_client};
+use crate::egress::{
+    CallReport, Credential, EgressConfig, EgressHooks, EgressPolicy, HttpClient, Origin, RequestCaps, StaticHosts,
+    build_client,
+};
 use crate::error::{CallError, ConnectorFailure, LoadError};
 use crate::limits::Limits;
 use crate::schema::Schema;
@@ -139,7 +142,13 @@ impl Runtime {
         let pre = self.linker.instantiate_pre(&component).map_err(|e| not_component(e.into()))?;
         let pre = ConnectorPre::new(pre).map_err(|e| not_component(e.into()))?;
         let manifest_json = {
-            let mut store = self.store(&Limits::default(), "loading", EgressPolicy::new(Vec::new(), EgressConfig::default()), None, BTreeMap::new());
+            let mut store = self.store(
+                &Limits::default(),
+                "loading",
+                EgressPolicy::new(Vec::new(), EgressConfig::default()),
+                None,
+                BTreeMap::new(),
+            );
             let instance = pre.instantiate_async(&mut store).await.map_err(|e| not_component(e.into()))?;
             instance.weft_connector_metadata().call_manifest(&mut store).await.map_err(|e| not_component(e.into()))?
         };
@@ -150,11 +159,10 @@ impl Runtime {
             return Err(bad(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
         }
         let mut schemas = HashMap::new();
-        let entries = manifest
-            .triggers
-            .iter()
-            .map(|t| ("trigger", &t.key, &t.input_schema, &t.output_schema, &t.sample))
-            .chain(manifest.actions.iter().map(|a| ("action", &a.key, &a.input_schema, &a.output_schema, &a.sample)));
+        let entries =
+            manifest.triggers.iter().map(|t| ("trigger", &t.key, &t.input_schema, &t.output_schema, &t.sample)).chain(
+                manifest.actions.iter().map(|a| ("action", &a.key, &a.input_schema, &a.output_schema, &a.sample)),
+            );
         for (kind, key, input, output, sample) in entries {
             let at = |what: &str, e: String| bad(format!("{kind}s[{key}].{what}: {e}"));
             let input = Schema::compile(input).map_err(|e| at("inputSchema", e))?;
@@ -208,15 +216,14 @@ impl Runtime {
             .map_err(|e| CallError::Host(anyhow::anyhow!("the connection's base URL is unusable: {e}")))?;
         let mut allowed: Vec<Origin> = Vec::new();
         for host in &connector.manifest.allowed_hosts {
-            allowed.push(Origin::parse(host).map_err(|e| CallError::Host(anyhow::anyhow!("manifest allowedHosts: {e}")))?);
+            allowed
+                .push(Origin::parse(host).map_err(|e| CallError::Host(anyhow::anyhow!("manifest allowedHosts: {e}")))?);
         }
         if !allowed.contains(&base) {
             allowed.push(base.clone());
         }
-        let credential = connection
-            .authorization
-            .clone()
-            .map(|authorization| Credential { authorization, bound_to: vec![base] });
+        let credential =
+            connection.authorization.clone().map(|authorization| Credential { authorization, bound_to: vec![base] });
         let secrets = connector.manifest.secrets.iter().map(|s| (s.name.clone(), None)).collect();
         Ok(self.store(
             &self.config.limits,
@@ -240,7 +247,11 @@ impl Runtime {
                 "trigger" => connector.manifest.triggers.iter().map(|t| t.key.as_str()).collect(),
                 _ => connector.manifest.actions.iter().map(|a| a.key.as_str()).collect(),
             };
-            CallError::UnknownKey(format!("{} has no {kind} `{key}`; it has: {}", connector.manifest.id, known.join(", ")))
+            CallError::UnknownKey(format!(
+                "{} has no {kind} `{key}`; it has: {}",
+                connector.manifest.id,
+                known.join(", ")
+            ))
         })
     }
 
@@ -420,9 +431,10 @@ fn failure(e: types::ConnectorError) -> ConnectorFailure {
         W::Unauthorized(m) => ConnectorFailure::Unauthorized(m),
         W::Forbidden(p) => ConnectorFailure::Forbidden { scope: p.scope, message: p.message },
         W::NotFound(m) => ConnectorFailure::NotFound(m),
-        W::RateLimited(h) => {
-            ConnectorFailure::RateLimited { retry_after: h.retry_after_ms.map(Duration::from_millis), message: h.message }
-        }
+        W::RateLimited(h) => ConnectorFailure::RateLimited {
+            retry_after: h.retry_after_ms.map(Duration::from_millis),
+            message: h.message,
+        },
         W::Transient(m) => ConnectorFailure::Transient(m),
         W::Upstream(u) => ConnectorFailure::Upstream { status: u.status, message: u.message },
         W::Internal(m) => ConnectorFailure::Internal(m),

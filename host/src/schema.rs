@@ -49,10 +49,9 @@ impl Schema {
                         field: format!("{at}/{}", property.as_str().unwrap_or_default()),
                         message: "is required".into(),
                     },
-                    ValidationErrorKind::AdditionalProperties { unexpected } => SchemaProblem {
-                        field: at,
-                        message: format!("unknown field(s) {}", unexpected.join(", ")),
-                    },
+                    ValidationErrorKind::AdditionalProperties { unexpected } => {
+                        SchemaProblem { field: at, message: format!("unknown field(s) {}", unexpected.join(", ")) }
+                    }
                     _ => SchemaProblem { field: at, message: e.to_string() },
                 }
             })

@@ -89,9 +89,9 @@ impl log::Host for CallState {
 impl secrets::Host for CallState {
     fn get(&mut self, name: String) -> Result<String, secrets::SecretError> {
         match self.secrets.get(&name) {
-            None => Err(secrets::SecretError::NotDeclared(format!(
-                "`{name}` is not declared in the manifest's secrets"
-            ))),
+            None => {
+                Err(secrets::SecretError::NotDeclared(format!("`{name}` is not declared in the manifest's secrets")))
+            }
             Some(None) => Err(secrets::SecretError::NotSet(format!("the operator has not set `{name}`"))),
             Some(Some(value)) => Ok(value.clone()),
         }

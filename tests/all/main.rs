@@ -1,1 +1,9 @@
+//! End-to-end tests: the real connector component in the real host, talking
+//! HTTP over loopback to the GHL simulator, which each test starts on port 0.
 
+mod actions;
+mod auth_header;
+mod cli;
+mod manifests;
+mod support;
+mod triggers;

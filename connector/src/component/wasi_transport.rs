@@ -16,9 +16,8 @@ fn io(what: &str, e: impl std::fmt::Debug) -> TransportError {
 
 /// Splits `https://host:port/path?q` into scheme, authority and path+query.
 fn split_url(url: &str) -> Result<(Scheme, &str, &str), TransportError> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| TransportError::Io(format!("`{url}` is not an absolute URL")))?;
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| TransportError::Io(format!("`{url}` is not an absolute URL")))?;
     let scheme = match scheme {
         "https" => Scheme::Https,
         "http" => Scheme::Http,

@@ -55,19 +55,23 @@ pub async fn options(component: &Path, key: &str, field: &str, args: &CallArgs) 
     Ok(())
 }
 
-pub async fn poll(component: &Path, trigger: &str, args: &CallArgs, state_path: &Path, since: &str) -> Result<(), String> {
+pub async fn poll(
+    component: &Path,
+    trigger: &str,
+    args: &CallArgs,
+    state_path: &Path,
+    since: &str,
+) -> Result<(), String> {
     let p = prepare(component, args).await?;
     let existing = PollState::load(state_path)?;
-    if let Some(s) = &existing {
-        if s.connector != p.connector.manifest.id || s.trigger != trigger {
-            return Err(format!(
-                "state file {} belongs to {} / {}; use another --state file for {} / {trigger}",
-                state_path.display(),
-                s.connector,
-                s.trigger,
-                p.connector.manifest.id
-            ));
-        }
+    if let Some(s) = existing.as_ref().filter(|s| s.connector != p.connector.manifest.id || s.trigger != trigger) {
+        return Err(format!(
+            "state file {} belongs to {} / {}; use another --state file for {} / {trigger}",
+            state_path.display(),
+            s.connector,
+            s.trigger,
+            p.connector.manifest.id
+        ));
     }
     let first_run = existing.is_none();
     let mut state = existing.unwrap_or_else(|| PollState::new(&p.connector.manifest.id, trigger));

@@ -103,10 +103,10 @@ pub fn find_refusal(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         if let Some(refused) = e.downcast_ref::<AddressRefused>() {
             return Some(refused.0.clone());
         }
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            if let Some(inner) = io.get_ref().and_then(|i| i.downcast_ref::<AddressRefused>()) {
-                return Some(inner.0.clone());
-            }
+        if let Some(inner) =
+            e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<AddressRefused>())
+        {
+            return Some(inner.0.clone());
         }
         current = e.source();
     }

@@ -150,7 +150,11 @@ impl WasiHttpHooks for EgressHooks {
                         return Err(HttpError::DestinationIpProhibited);
                     }
                     tracing::debug!(error = %e, "connector request failed");
-                    return Err(if e.is_connect() { HttpError::ConnectionRefused } else { HttpError::HttpProtocolError });
+                    return Err(if e.is_connect() {
+                        HttpError::ConnectionRefused
+                    } else {
+                        HttpError::HttpProtocolError
+                    });
                 }
                 Ok(Ok(response)) => response,
             };

@@ -115,12 +115,9 @@ impl EgressPolicy {
             }
             other => return Err(format!("scheme `{other}` is not allowed; use https")),
         }
-        if let Some(addr) = origin.ip() {
-            if !(loopback && self.config.allow_loopback) {
-                if let Some(reason) = ip::non_public_reason(addr) {
-                    return Err(format!("{origin} is a {reason} address, which connectors may not reach"));
-                }
-            }
+        let reason = origin.ip().filter(|_| !(loopback && self.config.allow_loopback)).and_then(ip::non_public_reason);
+        if let Some(reason) = reason {
+            return Err(format!("{origin} is a {reason} address, which connectors may not reach"));
         }
         Ok(())
     }
@@ -131,7 +128,9 @@ impl EgressPolicy {
             return Ok(());
         }
         match ip::non_public_reason(addr) {
-            Some(reason) => Err(format!("{host} resolves to {addr}, a {reason} address, which connectors may not reach")),
+            Some(reason) => {
+                Err(format!("{host} resolves to {addr}, a {reason} address, which connectors may not reach"))
+            }
             None => Ok(()),
         }
     }

@@ -1,0 +1,154 @@
+//! The `weft` binary as a connector developer uses it from the shell.
+
+use crate::support::*;
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_shows_the_triggers_and_actions_with_schemas() {
+    let out = weft(&["inspect", path(component())], TOKEN).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("inspect prints JSON");
+    let keys = |kind: &str| -> Vec<String> {
+        manifest[kind].as_array().expect("list").iter().map(|t| t["key"].as_str().unwrap_or("").to_string()).collect()
+    };
+    assert_eq!(keys("triggers"), ["new-tag", "tag-details", "post-statistics"]);
+    assert_eq!(keys("actions"), ["find-tags", "get-tag-details", "get-statistics", "list-accounts"]);
+    for kind in ["triggers", "actions"] {
+        for entry in manifest[kind].as_array().expect("list") {
+            assert_eq!(entry["inputSchema"]["type"], "object", "{}", entry["key"]);
+            assert_eq!(entry["outputSchema"]["type"], "object", "{}", entry["key"]);
+            assert!(entry["sample"].is_object(), "{}", entry["key"]);
+            assert!(!entry["help"].as_str().unwrap_or("").is_empty(), "{}", entry["key"]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_prints_exactly_the_tags_added_since_the_previous_poll() {
+    let world = World::new().await;
+    world.create_tags(&["before weft"]);
+    let state = world.path("new-tag.state.json");
+    let conn = world.connection_file.clone();
+    let args = [
+        "poll",
+        path(component()),
+        "new-tag",
+        "--connection",
+        path(&conn),
+        "--state",
+        path(&state),
+        "--allow-loopback",
+    ];
+
+    let seed = weft(&args, TOKEN).await;
+    assert!(seed.status.success(), "{}", stderr(&seed));
+    assert!(stdout(&seed).is_empty(), "the first run records and prints nothing: {}", stdout(&seed));
+    assert!(stderr(&seed).contains("seeded"), "{}", stderr(&seed));
+
+    let added = world.create_tags(&["launch", "promo"]);
+    let next = weft(&args, TOKEN).await;
+    assert!(next.status.success(), "{}", stderr(&next));
+    let printed: Vec<String> = lines(&next).iter().map(|e| e["id"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(printed, [added[0].id.clone(), added[1].id.clone()]);
+    assert_eq!(lines(&next)[0]["data"]["tag"], "launch");
+
+    let quiet = weft(&args, TOKEN).await;
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(stdout(&quiet).is_empty(), "nothing new: {}", stdout(&quiet));
+
+    let one_more = world.create_tags(&["third"]);
+    let last = weft(&args, TOKEN).await;
+    let printed: Vec<String> = lines(&last).iter().map(|e| e["id"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(printed, [one_more[0].id.clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_since_all_prints_what_exists() {
+    let world = World::new().await;
+    world.create_tags(&["a", "b", "c"]);
+    let state = world.path("all.state.json");
+    let conn = world.connection_file.clone();
+    let out = weft(
+        &[
+            "poll",
+            path(component()),
+            "new-tag",
+            "--connection",
+            path(&conn),
+            "--state",
+            path(&state),
+            "--since",
+            "all",
+            "--allow-loopback",
+        ],
+        TOKEN,
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = lines(&out).iter().map(|e| e["data"]["tag"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_prints_the_output_and_errors_are_one_clear_line() {
+    let world = World::new().await;
+    world.create_tags(&["from the shell"]);
+    let conn = world.connection_file.clone();
+    let ok = weft(
+        &[
+            "invoke",
+            path(component()),
+            "find-tags",
+            "--input",
+            r#"{"limit": 5}"#,
+            "--connection",
+            path(&conn),
+            "--allow-loopback",
+        ],
+        TOKEN,
+    )
+    .await;
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&ok)).expect("JSON output");
+    assert_eq!(out["tags"][0]["tag"], "from the shell");
+
+    let bad = weft(
+        &[
+            "invoke",
+            path(component()),
+            "find-tags",
+            "--input",
+            r#"{"limit": "ten"}"#,
+            "--connection",
+            path(&conn),
+            "--allow-loopback",
+        ],
+        TOKEN,
+    )
+    .await;
+    assert!(!bad.status.success());
+    let err = stderr(&bad);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("`/limit`") && err.contains("integer"), "names the field and the rule: {err}");
+
+    let unauthorized = weft(
+        &["invoke", path(component()), "find-tags", "--connection", path(&conn), "--allow-loopback"],
+        "not-a-real-token",
+    )
+    .await;
+    assert!(!unauthorized.status.success());
+    assert!(stderr(&unauthorized).contains("reconnect"), "{}", stderr(&unauthorized));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_is_refused_unless_the_developer_allows_it() {
+    let world = World::new().await;
+    let conn = world.connection_file.clone();
+    let out = weft(&["invoke", path(component()), "find-tags", "--connection", path(&conn)], TOKEN).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("allow-loopback"), "says how to allow it: {}", stderr(&out));
+    assert!(world.sim.sim.requests().is_empty(), "nothing reached the simulator");
+}

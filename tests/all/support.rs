@@ -1,0 +1,108 @@
+//! A simulator per test, a connection to it, and ways to run calls through
+//! the library and through the `weft` binary.
+
+use ghl_sim::RunningSim;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use weft::{Connection, HostConfig, LoadedConnector, PollMeta, PollOutcome, Runtime, Secret};
+
+pub const LOCATION: &str = "loc-e2e";
+pub const TOKEN: &str = "pit-e2e-good-token";
+pub const SCOPES: [&str; 3] =
+    ["socialplanner/tag.readonly", "socialplanner/statistics.readonly", "socialplanner/account.readonly"];
+
+/// A running simulator with a valid token, a temp dir and a connection file.
+pub struct World {
+    pub sim: RunningSim,
+    pub dir: tempfile::TempDir,
+    pub connection_file: PathBuf,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let sim = ghl_sim::start("127.0.0.1:0".parse().expect("loopback address")).await.expect("start simulator");
+        sim.sim.register_token(TOKEN, LOCATION, SCOPES);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let connection_file = dir.path().join("connection.toml");
+        std::fs::write(
+            &connection_file,
+            format!("base_url = \"{}\"\nlocation_id = \"{LOCATION}\"\ntoken_env = \"GHL_TOKEN\"\n", sim.base_url()),
+        )
+        .expect("write connection file");
+        World { sim, dir, connection_file }
+    }
+
+    /// A connection to the simulator with `token`.
+    pub fn connection(&self, token: &str) -> Connection {
+        Connection {
+            base_url: self.sim.base_url(),
+            facts: serde_json::json!({ "locationId": LOCATION }),
+            authorization: Some(Secret::new(format!("Bearer {token}"))),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Creates tags in the simulator, in order.
+    pub fn create_tags(&self, names: &[&str]) -> Vec<ghl_sim::Tag> {
+        names.iter().map(|n| self.sim.sim.create_tag(LOCATION, n)).collect()
+    }
+}
+
+/// A host that may reach loopback, as a developer runs it against the simulator.
+pub fn runtime() -> Runtime {
+    let mut config = HostConfig::default();
+    config.egress.allow_loopback = true;
+    Runtime::new(config).expect("create runtime")
+}
+
+pub async fn ghl(runtime: &Runtime) -> LoadedConnector {
+    runtime.load(weft_tests::ghl_component()).await.expect("load the GHL component")
+}
+
+/// Polls like a subscription does: seed first, then the given number of polls.
+pub async fn poll(
+    runtime: &Runtime,
+    connector: &LoadedConnector,
+    connection: &Connection,
+    trigger: &str,
+    input: Value,
+    cursor: Option<String>,
+    seed: bool,
+) -> PollOutcome {
+    runtime
+        .poll(connector, connection, trigger, &input, cursor, PollMeta { seed, since: None })
+        .await
+        .unwrap_or_else(|e| panic!("poll {trigger}: {e}"))
+}
+
+/// Runs the `weft` binary with the simulator's token in `GHL_TOKEN`.
+pub async fn weft(args: &[&str], token: &str) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .env("GHL_TOKEN", token)
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("run weft")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The JSON lines a `weft poll` printed.
+pub fn lines(o: &Output) -> Vec<Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+pub fn component() -> &'static Path {
+    weft_tests::ghl_component()
+}

@@ -1,0 +1,89 @@
+//! GHL's error bodies (the spec's `BadRequestDTO`, `UnauthorizedDTO`, `UnprocessableDTO`),
+//! produced from one enum so every route answers failures the same way.
+
+use axum::Json;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::state::SimError;
+
+/// The version every social planner operation declares.
+pub(crate) const API_VERSION: &str = "2021-07-28";
+
+/// A failed request, answered with GHL's status code and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ApiError {
+    MissingVersion,
+    BadVersion(String),
+    InvalidToken,
+    MissingScope,
+    WrongLocation,
+    /// Validation failures; GHL sends `message` as an array of sentences here.
+    Unprocessable(Vec<String>),
+    BadRequest(String),
+    NotFound(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingVersion | Self::BadVersion(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidToken | Self::MissingScope => StatusCode::UNAUTHORIZED,
+            Self::WrongLocation => StatusCode::FORBIDDEN,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let message = match self {
+            Self::MissingVersion => json!("Version header was not found"),
+            Self::BadVersion(version) => {
+                json!(format!("Version header '{version}' is not supported; use '{API_VERSION}'"))
+            }
+            Self::InvalidToken => json!("Invalid token: access token is invalid"),
+            Self::MissingScope => json!("The token is not authorized for this scope."),
+            Self::WrongLocation => json!("The token does not have access to this location."),
+            Self::Unprocessable(messages) => json!(messages),
+            Self::BadRequest(message) | Self::NotFound(message) => json!(message),
+        };
+        let error = match self {
+            Self::InvalidToken | Self::MissingScope => Some("Unauthorized"),
+            Self::Unprocessable(_) => Some("Unprocessable Entity"),
+            _ => None,
+        };
+        ErrorBody { status_code: self.status().as_u16(), message, error }
+    }
+}
+
+/// Fields in the order GHL's NestJS sends them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    status_code: u16,
+    /// A string, or an array of strings for 422s.
+    message: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<SimError> for ApiError {
+    fn from(err: SimError) -> Self {
+        match err {
+            SimError::TagNotFound { .. } => Self::NotFound(err.to_string()),
+        }
+    }
+}
+
+/// Unknown routes and unknown methods, answered like GHL's NestJS (`Cannot GET /path`).
+pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("Cannot {method} {}", uri.path()))
+}

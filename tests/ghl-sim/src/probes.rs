@@ -1,0 +1,38 @@
+//! Probe routes the host's sandbox tests aim connectors at. They are not GHL
+//! API: they play a hostile or careless server.
+
+use axum::Router;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::collections::HashMap;
+
+use crate::state::Sim;
+
+pub(crate) fn routes() -> Router<Sim> {
+    Router::new().route("/_sim/echo-credential", get(echo_credential)).route("/_sim/redirect", get(redirect))
+}
+
+/// Answers with the request's `Authorization` copied into response headers,
+/// as a careless server might: a connector must not be able to read it.
+async fn echo_credential(headers: HeaderMap) -> Response {
+    let auth = headers.get(header::AUTHORIZATION).cloned();
+    let mut response = (StatusCode::OK, "{}").into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    out.insert("x-probe", header::HeaderValue::from_static("visible"));
+    if let Some(auth) = auth {
+        out.insert(header::AUTHORIZATION, auth.clone());
+        out.insert(header::SET_COOKIE, auth);
+    }
+    response
+}
+
+/// `302` to the `to` query parameter: hosts must not follow it for the guest.
+async fn redirect(Query(query): Query<HashMap<String, String>>) -> Response {
+    match query.get("to").and_then(|to| header::HeaderValue::from_str(to).ok()) {
+        Some(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        None => (StatusCode::BAD_REQUEST, "give ?to=URL").into_response(),
+    }
+}
