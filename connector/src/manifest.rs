@@ -6,7 +6,8 @@ use crate::model::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use weft_manifest::{
-    Action, AuthMethod, ConnectorManifest, DynamicField, PollSettings, RateLimit, StartPoint, Trigger, schema_of,
+    Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, PollSettings, RateLimit, StartPoint, Trigger,
+    schema_of,
 };
 
 pub const ID: &str = "ghl-social-planner";
@@ -98,6 +99,7 @@ pub fn manifest() -> ConnectorManifest {
                 scopes: vec![SCOPE_TAGS.into(), SCOPE_STATISTICS.into(), SCOPE_ACCOUNTS.into()],
                 token_params: BTreeMap::from([("user_type".into(), "Location".into())]),
                 rotating_refresh_tokens: true,
+                scope_error_marker: Some("not authorized for this scope".into()),
             },
             AuthMethod::BearerToken {
                 label: "Private integration token".into(),
@@ -109,6 +111,7 @@ pub fn manifest() -> ConnectorManifest {
         allowed_hosts: vec![GHL_API.into()],
         rate_limit: Some(RateLimit { requests: 100, per_seconds: 10, daily: Some(200_000), per: "locationId".into() }),
         secrets: Vec::new(),
+        connection_test: Some(ConnectionTest { action: "find-tags".into(), input: serde_json::json!({ "limit": 1 }) }),
         triggers: vec![
             Trigger {
                 key: "new-tag".into(),

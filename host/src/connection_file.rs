@@ -46,7 +46,7 @@ impl ConnectionFile {
         if let Some(c) = &self.company_id {
             facts.insert("companyId".into(), Value::String(c.clone()));
         }
-        let authorization = match &self.token_env {
+        let credential = match &self.token_env {
             None => None,
             Some(var) => {
                 let token = std::env::var(var).map_err(|_| {
@@ -55,9 +55,12 @@ impl ConnectionFile {
                 if token.trim().is_empty() {
                     return Err(format!("the environment variable `{var}` is empty; export the token in it"));
                 }
-                Some(Secret::new(format!("Bearer {}", token.trim())))
+                Some(Secret::new(token))
             }
         };
-        Ok(Connection { base_url, facts: Value::Object(facts), authorization })
+        Ok(match credential {
+            Some(token) => Connection::with_bearer_token(base_url, Value::Object(facts), &token),
+            None => Connection { base_url, facts: Value::Object(facts), credential: None },
+        })
     }
 }

@@ -48,6 +48,9 @@ pub enum CallError {
     /// A request was refused by the egress policy.
     #[error("a request was refused by the egress policy: {0}")]
     EgressDenied(String),
+    /// The connection's grant is gone; the user must connect the account again.
+    #[error("the connection needs to be reconnected: {0}")]
+    ReconnectRequired(String),
     /// The connector crashed (a trap).
     #[error("the connector crashed: {0}")]
     Trapped(String),
@@ -76,6 +79,7 @@ impl CallError {
             CallError::BadOutput(_) => "bad-output",
             CallError::LimitExceeded { .. } => "limit-exceeded",
             CallError::EgressDenied(_) => "egress-denied",
+            CallError::ReconnectRequired(_) => "reconnect-required",
             CallError::Trapped(_) => "trapped",
             CallError::Host(_) => "host-error",
         }

@@ -5,7 +5,10 @@
 //! its own limits.
 
 mod bindings;
+mod cache;
+pub mod config;
 pub mod connection_file;
+pub mod connections;
 pub mod egress;
 mod error;
 pub mod limits;
@@ -14,8 +17,11 @@ mod runtime;
 pub mod schema;
 mod secret;
 mod state;
+pub mod store;
+pub mod vault;
 
+pub use config::{ConnectorSettings, HostConfig};
 pub use error::{CallError, ConnectorFailure, LoadError};
-pub use runtime::{Choice, Connection, Event, HostConfig, LoadedConnector, PollMeta, PollOutcome, Runtime};
+pub use runtime::{Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Runtime};
 pub use secret::Secret;
 pub use weft_manifest::ConnectorManifest;

@@ -82,5 +82,8 @@ pub fn check(m: &ConnectorManifest) -> Vec<ManifestProblem> {
             problem(at, "duplicate action key".into());
         }
     }
+    if let Some(test) = m.connection_test.as_ref().filter(|t| m.action(&t.action).is_none()) {
+        problem("connectionTest.action".into(), format!("`{}` is not one of the actions", test.action));
+    }
     problems
 }

@@ -40,6 +40,9 @@ pub struct ConnectorManifest {
     /// Non-credential secrets the connector may read through `secrets.get`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretDecl>,
+    /// A cheap action the host runs to check a connection works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_test: Option<ConnectionTest>,
     /// Polling triggers: "when this happens".
     pub triggers: Vec<Trigger>,
     /// Actions: "do this".
@@ -66,6 +69,10 @@ pub enum AuthMethod {
         /// one; the host then never sends a refresh token twice.
         #[serde(default)]
         rotating_refresh_tokens: bool,
+        /// Text in a 401 answer that means a missing scope rather than an
+        /// expired token; such answers are not refreshed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope_error_marker: Option<String>,
     },
     /// A static bearer token the user pastes (e.g. a GHL private integration token).
     #[serde(rename_all = "camelCase")]
@@ -75,6 +82,16 @@ pub enum AuthMethod {
         /// Where to find or create the token.
         help: String,
     },
+}
+
+/// How to check that a connection works: one cheap action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConnectionTest {
+    /// The action's key.
+    pub action: String,
+    /// Its input.
+    pub input: Value,
 }
 
 /// The API's request budget, shared by every call on the same account.
@@ -194,5 +211,18 @@ impl ConnectorManifest {
     /// The action with this key.
     pub fn action(&self, key: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.key == key)
+    }
+
+    /// The OAuth 2.0 method, if the connector offers one.
+    pub fn oauth2(&self) -> Option<&AuthMethod> {
+        self.auth.iter().find(|a| matches!(a, AuthMethod::Oauth2 { .. }))
+    }
+
+    /// The missing-scope marker of the OAuth method, if any.
+    pub fn scope_error_marker(&self) -> Option<&str> {
+        self.auth.iter().find_map(|a| match a {
+            AuthMethod::Oauth2 { scope_error_marker, .. } => scope_error_marker.as_deref(),
+            AuthMethod::BearerToken { .. } => None,
+        })
     }
 }

@@ -152,3 +152,47 @@ async fn loopback_is_refused_unless_the_developer_allows_it() {
     assert!(stderr(&out).contains("allow-loopback"), "says how to allow it: {}", stderr(&out));
     assert!(world.sim.sim.requests().is_empty(), "nothing reached the simulator");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_start_loads_the_precompiled_component_from_the_cache() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let dir = cache.path().join("cache");
+    let args = ["inspect", path(component()), "--cache-dir", path(&dir)];
+    let env = [("RUST_LOG", "weft=info")];
+    let first = weft_with(&args, TOKEN, &env).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains("compiled component (cache miss)"), "{}", stderr(&first));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&first)).expect("JSON");
+    assert_eq!(shown["granted"]["instances"]["precompiledFromCache"], false);
+    assert_eq!(shown["granted"]["instances"]["allocator"], "pooling");
+
+    let second = weft_with(&args, TOKEN, &env).await;
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stderr(&second).contains("loaded precompiled component from the cache"), "{}", stderr(&second));
+    assert!(!stderr(&second).contains("cache miss"), "{}", stderr(&second));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&second)).expect("JSON");
+    assert_eq!(shown["granted"]["instances"]["precompiledFromCache"], true);
+    let entries: Vec<_> = std::fs::read_dir(&dir).expect("cache dir").filter_map(Result::ok).collect();
+    assert_eq!(entries.len(), 1, "one .cwasm for one component");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_shows_what_the_connector_is_granted() {
+    let config = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(config.path(), "[connectors.ghl-social-planner.limits]\nmemory_mib = 32\nevents_per_poll = 7\n")
+        .expect("write config");
+    let out = weft(&["inspect", path(component()), "--config", path(config.path())], TOKEN).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let granted = &shown["granted"];
+    assert_eq!(granted["hosts"][0], "https://services.leadconnectorhq.com");
+    assert_eq!(granted["loopback"], false);
+    assert_eq!(granted["limits"]["memory_mib"], 32);
+    assert_eq!(granted["limits"]["events_per_poll"], 7);
+    assert_eq!(granted["secrets"], serde_json::json!([]));
+
+    std::fs::write(config.path(), "[limits]\nmemory_mb = 32\n").expect("write config");
+    let bad = weft(&["inspect", path(component()), "--config", path(config.path())], TOKEN).await;
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("memory_mb"), "names the unknown key: {}", stderr(&bad));
+}

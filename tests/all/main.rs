@@ -5,5 +5,6 @@ mod actions;
 mod auth_header;
 mod cli;
 mod manifests;
+mod sandbox;
 mod support;
 mod triggers;

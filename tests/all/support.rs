@@ -35,11 +35,11 @@ impl World {
 
     /// A connection to the simulator with `token`.
     pub fn connection(&self, token: &str) -> Connection {
-        Connection {
-            base_url: self.sim.base_url(),
-            facts: serde_json::json!({ "locationId": LOCATION }),
-            authorization: Some(Secret::new(format!("Bearer {token}"))),
-        }
+        Connection::with_bearer_token(
+            self.sim.base_url(),
+            serde_json::json!({ "locationId": LOCATION }),
+            &Secret::new(token),
+        )
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -81,13 +81,22 @@ pub async fn poll(
 
 /// Runs the `weft` binary with the simulator's token in `GHL_TOKEN`.
 pub async fn weft(args: &[&str], token: &str) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(args)
-        .env("GHL_TOKEN", token)
-        .env_remove("RUST_LOG")
-        .output()
-        .await
-        .expect("run weft")
+    weft_with(args, token, &[]).await
+}
+
+/// Runs the `weft` binary with extra environment variables. Compiled
+/// components are cached in a directory shared by the tests.
+pub async fn weft_with(args: &[&str], token: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"));
+    command.args(args).env("GHL_TOKEN", token).env_remove("RUST_LOG").env("WEFT_CACHE_DIR", shared_cache_dir());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().await.expect("run weft")
+}
+
+fn shared_cache_dir() -> PathBuf {
+    weft_tests::workspace_root().join("target").join("test-component-cache")
 }
 
 pub fn stdout(o: &Output) -> String {

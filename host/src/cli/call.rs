@@ -1,13 +1,13 @@
 //! `weft invoke`, `weft poll` and `weft options`.
 
-use super::CallArgs;
+use super::{CallArgs, Global};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 use weft::connection_file::ConnectionFile;
 use weft::poll_state::PollState;
-use weft::{Connection, HostConfig, LoadedConnector, PollMeta, Runtime};
+use weft::{Connection, LoadedConnector, PollMeta, Runtime};
 
 /// Polls run back to back at most this often when the connector has more.
 const MAX_ROUNDS: usize = 100;
@@ -27,27 +27,35 @@ fn read_input(arg: &str) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("--input is not valid JSON: {e}"))
 }
 
-async fn prepare(component: &Path, args: &CallArgs) -> Result<Prepared, String> {
+async fn prepare(g: &Global, component: &Path, args: &CallArgs) -> Result<Prepared, String> {
     let input = read_input(&args.input)?;
-    let file = ConnectionFile::load(&args.connection)?;
-    let mut config = HostConfig::default();
-    config.egress.allow_loopback = args.allow_loopback;
+    let mut config = g.host_config()?;
+    config.egress.allow_loopback |= args.allow_loopback;
     let runtime = Runtime::new(config).map_err(|e| format!("{e:#}"))?;
     let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
-    let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
+    let connection = if Path::new(&args.connection).is_file() {
+        let file = ConnectionFile::load(Path::new(&args.connection))?;
+        file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?
+    } else {
+        let connections = super::connect::open_connections(g, &runtime).await?;
+        connections
+            .for_call(&g.workspace, &args.connection, &connector.manifest)
+            .await
+            .map_err(|e| format!("--connection {}: not a file, and {e}", args.connection))?
+    };
     Ok(Prepared { runtime, connector, connection, input })
 }
 
-pub async fn invoke(component: &Path, action: &str, args: &CallArgs) -> Result<(), String> {
-    let p = prepare(component, args).await?;
+pub async fn invoke(g: &Global, component: &Path, action: &str, args: &CallArgs) -> Result<(), String> {
+    let p = prepare(g, component, args).await?;
     let output = p.runtime.execute(&p.connector, &p.connection, action, &p.input).await.map_err(|e| e.to_string())?;
     let text = serde_json::to_string_pretty(&output).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(())
 }
 
-pub async fn options(component: &Path, key: &str, field: &str, args: &CallArgs) -> Result<(), String> {
-    let p = prepare(component, args).await?;
+pub async fn options(g: &Global, component: &Path, key: &str, field: &str, args: &CallArgs) -> Result<(), String> {
+    let p = prepare(g, component, args).await?;
     let choices =
         p.runtime.choices(&p.connector, &p.connection, key, field, &p.input).await.map_err(|e| e.to_string())?;
     let text = serde_json::to_string_pretty(&choices).map_err(|e| e.to_string())?;
@@ -56,13 +64,14 @@ pub async fn options(component: &Path, key: &str, field: &str, args: &CallArgs) 
 }
 
 pub async fn poll(
+    g: &Global,
     component: &Path,
     trigger: &str,
     args: &CallArgs,
     state_path: &Path,
     since: &str,
 ) -> Result<(), String> {
-    let p = prepare(component, args).await?;
+    let p = prepare(g, component, args).await?;
     let existing = PollState::load(state_path)?;
     if let Some(s) = existing.as_ref().filter(|s| s.connector != p.connector.manifest.id || s.trigger != trigger) {
         return Err(format!(

@@ -1,7 +1,9 @@
 //! Commands and their arguments.
 
 mod call;
+mod connect;
 mod inspect;
+mod keys;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -9,8 +11,61 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "weft", version, about = "Run no-code connectors as sandboxed WebAssembly components")]
 pub struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args)]
+pub struct Global {
+    /// The host configuration (TOML: limits, egress, cache_dir, per-connector settings).
+    #[arg(long, global = true, env = "WEFT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where compiled components are cached [default: ~/.cache/weft/components].
+    #[arg(long, global = true, env = "WEFT_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile components every time instead of using the cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    /// Where the database and the master key live [default: ~/.local/share/weft].
+    #[arg(long, global = true, env = "WEFT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The workspace connections belong to.
+    #[arg(long, global = true, default_value = "default", env = "WEFT_WORKSPACE")]
+    workspace: String,
+}
+
+impl Global {
+    /// The host configuration these options describe.
+    pub fn host_config(&self) -> Result<weft::HostConfig, String> {
+        let mut config = match &self.config {
+            Some(path) => weft::HostConfig::load(path)?,
+            None => weft::HostConfig::default(),
+        };
+        if self.no_cache {
+            config.cache_dir = None;
+        } else if let Some(dir) = &self.cache_dir {
+            config.cache_dir = Some(dir.clone());
+        } else if config.cache_dir.is_none() {
+            config.cache_dir = xdg_dir("XDG_CACHE_HOME", ".cache").map(|d| d.join("components"));
+        }
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = Some(dir.clone());
+        } else if config.data_dir.is_none() {
+            config.data_dir = xdg_dir("XDG_DATA_HOME", ".local/share");
+        }
+        Ok(config)
+    }
+}
+
+/// `$VAR/weft`, or `~/<fallback>/weft`.
+fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
+    let base = std::env::var_os(var)
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(fallback)))?;
+    Some(base.join("weft"))
 }
 
 #[derive(Subcommand)]
@@ -43,6 +98,14 @@ enum Command {
         #[arg(long, default_value = "now")]
         since: String,
     },
+    /// Connect an account: OAuth in the browser, or a token from an environment variable.
+    Connect(connect::ConnectArgs),
+    /// List, test or remove stored connections.
+    #[command(subcommand)]
+    Connections(connect::ConnectionsCommand),
+    /// Manage the master key that seals credentials at rest.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// List the choices of a dynamic dropdown field.
     Options {
         component: PathBuf,
@@ -60,21 +123,26 @@ pub struct CallArgs {
     /// Input JSON, or @FILE to read it from a file.
     #[arg(long, default_value = "{}")]
     input: String,
-    /// The connection file (TOML: base_url, location_id, token_env).
+    /// A connection file (TOML: base_url, location_id, token_env), or the
+    /// name of a stored connection (see `weft connect`).
     #[arg(long)]
-    connection: PathBuf,
+    connection: String,
     /// Let the connector reach servers on 127.0.0.1 (the simulator). For development only.
-    #[arg(long)]
+    #[arg(long, env = "WEFT_ALLOW_LOOPBACK")]
     allow_loopback: bool,
 }
 
 pub async fn run(cli: Cli) -> Result<(), String> {
+    let g = &cli.global;
     match cli.command {
-        Command::Inspect { component } => inspect::run(&component).await,
-        Command::Invoke { component, action, call } => call::invoke(&component, &action, &call).await,
+        Command::Inspect { component } => inspect::run(g, &component).await,
+        Command::Invoke { component, action, call } => call::invoke(g, &component, &action, &call).await,
         Command::Poll { component, trigger, call, state, since } => {
-            call::poll(&component, &trigger, &call, &state, &since).await
+            call::poll(g, &component, &trigger, &call, &state, &since).await
         }
-        Command::Options { component, key, field, call } => call::options(&component, &key, &field, &call).await,
+        Command::Options { component, key, field, call } => call::options(g, &component, &key, &field, &call).await,
+        Command::Connect(args) => connect::connect(g, &args).await,
+        Command::Connections(command) => connect::connections(g, command).await,
+        Command::Keys(command) => keys::run(g, command).await,
     }
 }

@@ -3,6 +3,7 @@
 
 use super::body::LimitedBody;
 use super::client::{HttpClient, find_refusal};
+use super::credential::{Credential, CredentialProblem};
 use super::policy::{EgressPolicy, Origin};
 use crate::secret::Secret;
 use bytes::Bytes;
@@ -15,14 +16,6 @@ use std::time::Duration;
 use wasmtime_wasi_http::{
     DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody, WasiHttpHooks,
 };
-
-/// A credential and the origins it may be sent to.
-#[derive(Debug, Clone)]
-pub struct Credential {
-    /// The whole `Authorization` header value, e.g. `Bearer …`.
-    pub authorization: Secret,
-    pub bound_to: Vec<Origin>,
-}
 
 /// Which per-call limit a call ran into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +32,10 @@ pub struct CallReport {
     pub limit: Option<LimitHit>,
     /// Rate-limit headers of the last answer, for the host's budget.
     pub last_rate_limit_remaining: Option<u64>,
+    /// Why the credential could not be had or refreshed, if it could not.
+    pub credential: Option<CredentialProblem>,
+    /// Credential refreshes this call caused after a 401.
+    pub refreshes: u32,
 }
 
 /// Caps applied to a call's requests.
@@ -101,11 +98,9 @@ impl EgressHooks {
         Ok(origin)
     }
 
-    fn authorization_for(&self, origin: &Origin) -> Option<HeaderValue> {
-        let credential = self.credential.as_ref().filter(|c| c.bound_to.contains(origin))?;
-        let mut value = HeaderValue::from_str(credential.authorization.expose()).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+    /// The credential, when this origin is the one it is bound to.
+    fn credential_for(&self, origin: &Origin) -> Option<Credential> {
+        self.credential.as_ref().filter(|c| c.bound_to.contains(origin)).map(|c| (**c).clone())
     }
 }
 
@@ -132,43 +127,142 @@ impl WasiHttpHooks for EgressHooks {
         for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE] {
             parts.headers.remove(name);
         }
-        if let Some(value) = self.authorization_for(&origin) {
-            parts.headers.insert(AUTHORIZATION, value);
-        }
-        let timeout = clamp(options.and_then(|o| o.first_byte_timeout), self.caps.timeout);
-        let client = self.client.clone();
-        let report = self.report.clone();
-        let max_body = self.caps.max_response_bytes;
+        let outgoing = Outgoing {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            timeout: clamp(options.and_then(|o| o.first_byte_timeout), self.caps.timeout),
+            client: self.client.clone(),
+            report: self.report.clone(),
+            max_body: self.caps.max_response_bytes,
+        };
+        let credential = self.credential_for(&origin);
         Box::new(async move {
             let body: Bytes = body.collect().await?.to_bytes();
-            let request = http::Request::from_parts(parts, Full::new(body));
-            let response = match tokio::time::timeout(timeout, client.request(request)).await {
-                Err(_) => return Err(HttpError::ConnectionReadTimeout),
-                Ok(Err(e)) => {
-                    if let Some(why) = find_refusal(&e) {
-                        report.lock().unwrap_or_else(|p| p.into_inner()).denials.push(why);
-                        return Err(HttpError::DestinationIpProhibited);
-                    }
-                    tracing::debug!(error = %e, "connector request failed");
-                    return Err(if e.is_connect() {
-                        HttpError::ConnectionRefused
-                    } else {
-                        HttpError::HttpProtocolError
-                    });
-                }
-                Ok(Ok(response)) => response,
-            };
-            let remaining = response
-                .headers()
-                .get("x-ratelimit-remaining")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok());
-            if remaining.is_some() {
-                report.lock().unwrap_or_else(|p| p.into_inner()).last_rate_limit_remaining = remaining;
-            }
-            let response = response.map(|incoming| LimitedBody::new(incoming, max_body, report).boxed_unsync());
-            let io: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> = Box::new(async { Ok(()) });
-            Ok((response, io))
+            outgoing.send_with_credential(body, credential).await
         })
     }
+}
+
+/// A request ready to leave, replayable once after a credential refresh.
+struct Outgoing {
+    method: http::Method,
+    uri: http::Uri,
+    headers: http::HeaderMap,
+    timeout: Duration,
+    client: HttpClient,
+    report: Arc<Mutex<CallReport>>,
+    max_body: u64,
+}
+
+/// The most of a 401 body read to tell a missing scope from an expired token.
+const REJECTION_BODY_CAP: usize = 64 * 1024;
+
+fn lock(report: &Mutex<CallReport>) -> std::sync::MutexGuard<'_, CallReport> {
+    report.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Outgoing {
+    /// Sends with the credential's current value; after a 401 that is not a
+    /// missing scope, refreshes once and sends again.
+    async fn send_with_credential(self, body: Bytes, credential: Option<Credential>) -> SendResult {
+        let Some(credential) = credential else {
+            let response = self.send_once(body, None).await?;
+            return Ok(self.to_guest(response));
+        };
+        let authorization = match credential.source.current().await {
+            Ok(value) => value,
+            Err(problem) => {
+                lock(&self.report).credential = Some(problem);
+                return Err(HttpError::HttpRequestDenied);
+            }
+        };
+        let response = self.send_once(body.clone(), Some(&authorization)).await?;
+        if response.status() != http::StatusCode::UNAUTHORIZED {
+            return Ok(self.to_guest(response));
+        }
+        let (head, rejection) = read_capped(response).await?;
+        let missing_scope = credential
+            .scope_error_marker
+            .as_deref()
+            .is_some_and(|marker| String::from_utf8_lossy(&rejection).contains(marker));
+        if missing_scope {
+            return Ok(buffered(head, rejection));
+        }
+        match credential.source.refresh(&authorization).await {
+            Ok(fresh) => {
+                lock(&self.report).refreshes += 1;
+                let response = self.send_once(body, Some(&fresh)).await?;
+                Ok(self.to_guest(response))
+            }
+            Err(CredentialProblem::NotRefreshable) => Ok(buffered(head, rejection)),
+            Err(problem) => {
+                lock(&self.report).credential = Some(problem);
+                Ok(buffered(head, rejection))
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        body: Bytes,
+        authorization: Option<&Secret>,
+    ) -> wasmtime_wasi_http::Result<http::Response<hyper::body::Incoming>> {
+        let mut request = http::Request::builder().method(self.method.clone()).uri(self.uri.clone());
+        if let Some(headers) = request.headers_mut() {
+            *headers = self.headers.clone();
+            if let Some(value) = authorization.and_then(|a| HeaderValue::from_str(a.expose()).ok()) {
+                let mut value = value;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+        }
+        let request = request.body(Full::new(body)).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+            Err(_) => return Err(HttpError::ConnectionReadTimeout),
+            Ok(Err(e)) => {
+                if let Some(why) = find_refusal(&e) {
+                    lock(&self.report).denials.push(why);
+                    return Err(HttpError::DestinationIpProhibited);
+                }
+                tracing::debug!(error = %e, "connector request failed");
+                return Err(if e.is_connect() { HttpError::ConnectionRefused } else { HttpError::HttpProtocolError });
+            }
+            Ok(Ok(response)) => response,
+        };
+        let remaining =
+            response.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        if remaining.is_some() {
+            lock(&self.report).last_rate_limit_remaining = remaining;
+        }
+        Ok(response)
+    }
+
+    fn to_guest(&self, response: http::Response<hyper::body::Incoming>) -> (http::Response<WasiBody>, GuestIo) {
+        let report = self.report.clone();
+        let max = self.max_body;
+        let response = response.map(|incoming| LimitedBody::new(incoming, max, report).boxed_unsync());
+        (response, done())
+    }
+}
+
+type GuestIo = Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>;
+
+fn done() -> GuestIo {
+    Box::new(async { Ok(()) })
+}
+
+/// Reads at most `REJECTION_BODY_CAP` bytes of a (small) rejection body.
+async fn read_capped(
+    response: http::Response<hyper::body::Incoming>,
+) -> wasmtime_wasi_http::Result<(http::response::Parts, Bytes)> {
+    let (head, body) = response.into_parts();
+    let limited = http_body_util::Limited::new(body, REJECTION_BODY_CAP);
+    let bytes = limited.collect().await.map(|c| c.to_bytes()).map_err(|_| HttpError::HttpResponseIncomplete)?;
+    Ok((head, bytes))
+}
+
+fn buffered(head: http::response::Parts, body: Bytes) -> (http::Response<WasiBody>, GuestIo) {
+    let body = Full::new(body).map_err(|never| match never {}).boxed_unsync();
+    (http::Response::from_parts(head, body), done())
 }

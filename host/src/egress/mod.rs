@@ -3,10 +3,12 @@
 
 mod body;
 mod client;
+mod credential;
 mod hooks;
 mod ip;
 mod policy;
 
 pub use client::{HttpClient, StaticHosts, build_client};
-pub use hooks::{CallReport, Credential, EgressHooks, LimitHit, RequestCaps};
+pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
+pub use hooks::{CallReport, EgressHooks, LimitHit, RequestCaps};
 pub use policy::{EgressConfig, EgressPolicy, Origin};

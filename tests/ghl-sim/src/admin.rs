@@ -39,7 +39,7 @@ struct TagBody {
 }
 
 /// Parses a typed admin body; a bad one is a 422 naming serde's complaint, never a panic.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|err| ApiError::Unprocessable(vec![err.to_string()]))
 }
 

@@ -79,6 +79,7 @@ impl From<SimError> for ApiError {
     fn from(err: SimError) -> Self {
         match err {
             SimError::TagNotFound { .. } => Self::NotFound(err.to_string()),
+            SimError::InvalidSetting { reason } => Self::Unprocessable(vec![reason]),
         }
     }
 }

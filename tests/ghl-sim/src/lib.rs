@@ -7,6 +7,11 @@
 //! methods) set up tokens, tags, accounts and statistics, and expose a log of the API
 //! requests received, so tests can check what reached the API.
 //!
+//! It also plays GHL's OAuth 2.0 authorization-code flow (`/oauth/chooselocation`,
+//! `/oauth/token` with single-use rotating refresh tokens; issued access tokens work on every
+//! API route), GHL's per-location rate limits with their `X-RateLimit-*` headers, and a fault
+//! queue (error statuses, delays, malformed JSON, dropped connections) for testing clients.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sim = ghl_sim::start("127.0.0.1:0".parse().expect("address")).await?;
@@ -25,28 +30,39 @@ use tokio::task::JoinHandle;
 
 mod admin;
 mod auth;
+mod conn;
 mod errors;
 mod input;
 mod model;
+mod oauth;
 pub mod openapi;
 mod probes;
 mod record;
 mod social;
 mod state;
 mod stats;
+mod traffic;
 
 pub use model::{Account, NewAccount, RecordedRequest, Tag};
+pub use oauth::{Consent, OAuthApp, OAuthStats, OAuthTokens};
 pub use state::{SOCIAL_PLANNER_SCOPES, Sim, SimError};
+pub use traffic::{Fault, FaultKind, RateLimit, SimStats};
 
 /// The axum router serving the API and the admin routes for this state.
+///
+/// Served on its own (rather than by [`start`]), a `drop-connection` fault cannot close the
+/// connection and answers an empty `444` instead.
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .merge(social::routes())
         .merge(stats::routes())
         .merge(admin::routes())
         .merge(probes::routes())
+        .merge(oauth::routes())
+        .merge(traffic::admin::routes())
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::not_found)
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), traffic::limit_and_fault))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), record::record))
         .with_state(sim)
 }
@@ -100,6 +116,11 @@ pub async fn start_with(listen: SocketAddr, sim: Sim) -> std::io::Result<Running
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(sim.clone());
+    let counter = sim.clone();
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| counter.count_connection());
+    // Each connection gets a kill switch, for the `drop-connection` fault.
+    let listener = conn::KillableListener::new(listener);
+    let app = app.into_make_service_with_connect_info::<conn::ConnHandle>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

@@ -50,29 +50,35 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         sim.register_token(token, location, ghl_sim::SOCIAL_PLANNER_SCOPES.iter().copied());
     }
     let running = ghl_sim::start_with(args.listen, sim).await?;
+    // Handlers go in before the URL is printed: a script may send SIGTERM as soon as it reads it.
+    let signal = shutdown_signal()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", running.base_url())?;
     stdout.flush()?;
     drop(stdout);
-    wait_for_signal().await?;
+    signal.await;
     tracing::info!("shutting down");
     running.shutdown().await?;
     Ok(())
 }
 
+/// Installs the SIGTERM/SIGINT handlers now and returns a future that waits for either.
 #[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

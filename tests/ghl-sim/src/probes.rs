@@ -1,8 +1,9 @@
 //! Probe routes the host's sandbox tests aim connectors at. They are not GHL
 //! API: they play a hostile or careless server.
 
+use axum::Json;
 use axum::Router;
-use axum::extract::Query;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -11,7 +12,11 @@ use std::collections::HashMap;
 use crate::state::Sim;
 
 pub(crate) fn routes() -> Router<Sim> {
-    Router::new().route("/_sim/echo-credential", get(echo_credential)).route("/_sim/redirect", get(redirect))
+    Router::new()
+        .route("/_sim/echo-credential", get(echo_credential))
+        .route("/_sim/redirect", get(redirect))
+        .route("/_sim/sleep", get(sleep))
+        .route("/_sim/connections", get(connections))
 }
 
 /// Answers with the request's `Authorization` copied into response headers,
@@ -35,4 +40,16 @@ async fn redirect(Query(query): Query<HashMap<String, String>>) -> Response {
         Some(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
         None => (StatusCode::BAD_REQUEST, "give ?to=URL").into_response(),
     }
+}
+
+/// Answers after `ms` milliseconds: a slow upstream.
+async fn sleep(Query(query): Query<HashMap<String, String>>) -> Response {
+    let ms = query.get("ms").and_then(|ms| ms.parse::<u64>().ok()).unwrap_or(1000).min(600_000);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    (StatusCode::OK, "{}").into_response()
+}
+
+/// `{"accepted": n}`: TCP connections accepted so far.
+async fn connections(State(sim): State<Sim>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "accepted": sim.connections_accepted() }))
 }

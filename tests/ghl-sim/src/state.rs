@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -28,8 +29,8 @@ pub const SOCIAL_PLANNER_SCOPES: &[&str] = &[
     "socialplanner/tag.write",
 ];
 
-/// The user id the simulator stamps into `createdBy`.
-const SIM_USER_ID: &str = "5f8d0d55b54764421b7156c9";
+/// The user id the simulator stamps into `createdBy` (and OAuth tokens' `userId`).
+pub(crate) const SIM_USER_ID: &str = "5f8d0d55b54764421b7156c9";
 
 /// Failures of the admin operations.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +38,9 @@ const SIM_USER_ID: &str = "5f8d0d55b54764421b7156c9";
 pub enum SimError {
     #[error("tag {id} not found in location {location_id}")]
     TagNotFound { location_id: String, id: String },
+    /// A rate limit or fault the simulator cannot apply (e.g. a fault status of 200).
+    #[error("invalid simulator setting: {reason}")]
+    InvalidSetting { reason: String },
 }
 
 /// What a registered token may do.
@@ -44,6 +48,8 @@ pub enum SimError {
 pub(crate) struct Grant {
     pub(crate) location_id: String,
     pub(crate) scopes: BTreeSet<String>,
+    /// When an OAuth access token stops working; `None` for tokens that never expire (PITs).
+    pub(crate) expires_at: Option<Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +59,8 @@ pub(crate) struct State {
     pub(crate) accounts: HashMap<String, Vec<Account>>,
     pub(crate) statistics: HashMap<String, serde_json::Value>,
     pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) oauth: crate::oauth::OAuthState,
+    pub(crate) traffic: crate::traffic::Traffic,
     last_stamp_ms: i64,
     id_counter: u32,
 }
@@ -89,12 +97,23 @@ impl State {
 #[derive(Debug, Clone, Default)]
 pub struct Sim {
     inner: Arc<Mutex<State>>,
+    /// TCP connections accepted, to check that clients reuse connections.
+    connections: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Sim {
     /// An empty simulator: no tokens, no tags, no accounts.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many TCP connections the server has accepted.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_connection(&self) {
+        self.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -107,7 +126,8 @@ impl Sim {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let grant = Grant { location_id: location_id.to_owned(), scopes: scopes.into_iter().map(Into::into).collect() };
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        let grant = Grant { location_id: location_id.to_owned(), scopes, expires_at: None };
         self.lock().tokens.insert(token.to_owned(), grant);
     }
 
@@ -214,7 +234,9 @@ impl Sim {
         self.lock().requests.push(request);
     }
 
+    /// The grant of a token that is known and not expired.
     pub(crate) fn grant(&self, token: &str) -> Option<Grant> {
-        self.lock().tokens.get(token).cloned()
+        let grant = self.lock().tokens.get(token).cloned()?;
+        grant.expires_at.is_none_or(|at| Instant::now() < at).then_some(grant)
     }
 }

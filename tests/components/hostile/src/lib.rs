@@ -19,7 +19,7 @@ use weft::connector::connector_types::{
 struct Hostile;
 export!(Hostile);
 
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 14] = [
     "infinite-loop",
     "memory-bomb",
     "deep-recursion",
@@ -33,6 +33,7 @@ const ACTIONS: [&str; 13] = [
     "set-authorization",
     "read-authorization",
     "undeclared-secret",
+    "slow-upstream",
 ];
 
 fn any_schema() -> serde_json::Value {
@@ -99,11 +100,12 @@ fn location(ctx: &CallContext) -> String {
         .unwrap_or_default()
 }
 
+/// Recursion whose frames live on wasm's own call stack (no locals spill to
+/// the guest's shadow stack), so it runs into the host's stack limit.
 #[allow(unconditional_recursion, reason = "the attack is a stack overflow")]
 fn recurse(n: u64) -> u64 {
-    let buffer = [n; 64];
-    std::hint::black_box(&buffer);
-    recurse(n + 1) + buffer[3]
+    let deeper = recurse(std::hint::black_box(n + 1));
+    std::hint::black_box(deeper) + 1
 }
 
 impl actions::Guest for Hostile {
@@ -175,6 +177,10 @@ impl actions::Guest for Hostile {
                     }));
                 }
             },
+            "slow-upstream" => {
+                get(&format!("{base}/_sim/sleep?ms=600000"), Fields::new())?;
+                serde_json::json!({})
+            }
             other => return Err(fail(format!("no action {other}"))),
         };
         Ok(out.to_string())

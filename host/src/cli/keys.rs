@@ -1,0 +1,22 @@
+//! `weft keys`: the master key that seals credentials at rest.
+
+use super::Global;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Seal every stored credential under a new master key, then forget the old one.
+    Rotate,
+}
+
+pub async fn run(g: &Global, command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Rotate => {
+            let runtime = weft::Runtime::new(g.host_config()?).map_err(|e| format!("{e:#}"))?;
+            let connections = super::connect::open_connections(g, &runtime).await?;
+            let (count, key) = connections.rotate_keys().await.map_err(|e| e.to_string())?;
+            println!("re-sealed {count} connection(s) under key {key}");
+            Ok(())
+        }
+    }
+}

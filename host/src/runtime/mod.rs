@@ -1,0 +1,131 @@
+//! The engine, loading connector components, and running each call in a
+//! fresh instance with its limits, egress policy and credential.
+
+mod call;
+mod engine;
+mod load;
+mod outcome;
+
+use crate::bindings::ConnectorPre;
+use crate::config::HostConfig;
+use crate::egress::{CredentialSource, HttpClient, StaticCredential};
+use crate::schema::Schema;
+use crate::secret::Secret;
+use crate::state::CallState;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Semaphore;
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+use weft_manifest::ConnectorManifest;
+
+/// The engine and everything shared by all calls.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    client: HttpClient,
+    config: HostConfig,
+    /// Whether instances come from the pooling allocator.
+    pooling: bool,
+    /// One permit per call that may run at once; sized like the instance pool.
+    permits: Arc<Semaphore>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Runtime {
+    pub fn config(&self) -> &HostConfig {
+        &self.config
+    }
+
+    /// The pooled, policed HTTP client (for host-side requests such as token refreshes).
+    pub fn http_client(&self) -> HttpClient {
+        self.client.clone()
+    }
+
+    /// `pooling` or `on-demand`: how instances get their memory.
+    pub fn allocator(&self) -> &'static str {
+        if self.pooling { "pooling" } else { "on-demand" }
+    }
+}
+
+/// A loaded connector: compiled, linked, its manifest read and its schemas compiled.
+pub struct LoadedConnector {
+    pub manifest: ConnectorManifest,
+    /// sha256 of the component file.
+    pub digest: String,
+    /// Whether the compiled form came from the on-disk cache.
+    pub from_cache: bool,
+    pre: ConnectorPre<CallState>,
+    schemas: HashMap<String, (Schema, Schema)>,
+}
+
+/// The account a call acts for.
+#[derive(Clone)]
+pub struct Connection {
+    /// API origin (and optional path prefix) requests go to.
+    pub base_url: String,
+    /// Non-secret facts handed to the connector (e.g. `locationId`).
+    pub facts: Value,
+    /// Where the `Authorization` value comes from; the host attaches it.
+    pub credential: Option<Arc<dyn CredentialSource>>,
+}
+
+impl Connection {
+    /// A connection with a static bearer token.
+    pub fn with_bearer_token(base_url: impl Into<String>, facts: Value, token: &Secret) -> Connection {
+        let value = Secret::new(format!("Bearer {}", token.expose().trim()));
+        Connection { base_url: base_url.into(), facts, credential: Some(Arc::new(StaticCredential(value))) }
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("base_url", &self.base_url)
+            .field("facts", &self.facts)
+            .field("credential", &self.credential.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// What a poll returned, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollOutcome {
+    pub events: Vec<Event>,
+    pub cursor: Option<String>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    pub data: Value,
+}
+
+/// How the host wants a poll run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollMeta {
+    pub seed: bool,
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+fn schema_key(kind: &str, key: &str) -> String {
+    format!("{kind}:{key}")
+}
