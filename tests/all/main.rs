@@ -4,6 +4,7 @@
 mod actions;
 mod auth_header;
 mod cli;
+mod connections;
 mod manifests;
 mod sandbox;
 mod support;

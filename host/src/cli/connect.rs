@@ -44,7 +44,7 @@ pub struct ConnectArgs {
     #[arg(long, default_value_t = 0)]
     callback_port: u16,
     /// Let the host reach servers on 127.0.0.1 (a simulator). For development only.
-    #[arg(long, env = "WEFT_ALLOW_LOOPBACK")]
+    #[arg(long, env = "WEFT_ALLOW_LOOPBACK", value_parser = clap::builder::FalseyValueParser::new())]
     allow_loopback: bool,
 }
 
@@ -58,7 +58,7 @@ pub enum ConnectionsCommand {
         component: PathBuf,
         /// The connection's name.
         name: String,
-        #[arg(long, env = "WEFT_ALLOW_LOOPBACK")]
+        #[arg(long, env = "WEFT_ALLOW_LOOPBACK", value_parser = clap::builder::FalseyValueParser::new())]
         allow_loopback: bool,
     },
     /// Remove a stored connection.

@@ -128,7 +128,7 @@ pub struct CallArgs {
     #[arg(long)]
     connection: String,
     /// Let the connector reach servers on 127.0.0.1 (the simulator). For development only.
-    #[arg(long, env = "WEFT_ALLOW_LOOPBACK")]
+    #[arg(long, env = "WEFT_ALLOW_LOOPBACK", value_parser = clap::builder::FalseyValueParser::new())]
     allow_loopback: bool,
 }
 

@@ -278,7 +278,7 @@ impl Connections {
         let app = self.app(manifest)?;
         let mut form = vec![
             ("client_id", app.client_id.as_str()),
-            ("client_secret", app.client_secret.as_str()),
+            ("client_secret", app.client_secret.expose()),
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", pending.redirect_uri.as_str()),

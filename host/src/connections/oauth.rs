@@ -15,7 +15,7 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct OAuthApp {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Overrides the manifest's authorize URL (e.g. a white-label host).
     #[serde(default)]
     pub authorize_url: Option<String>,

@@ -78,7 +78,7 @@ impl StoredCredential {
             .ok_or_else(|| temporary(format!("no OAuth app is configured for {} to refresh with", self.connector)))?;
         let mut form = vec![
             ("client_id", app.client_id.as_str()),
-            ("client_secret", app.client_secret.as_str()),
+            ("client_secret", app.client_secret.expose()),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ];
