@@ -151,7 +151,7 @@ pub fn manifest() -> ConnectorManifest {
                 output_schema: schema_of::<StatisticsSnapshot>(),
                 sample: sample(sample_snapshot()),
                 scopes: stats_scopes.clone(),
-                poll: PollSettings { default_interval_seconds: 3600, min_interval_seconds: 900 },
+                poll: PollSettings { default_interval_seconds: 900, min_interval_seconds: 300 },
                 start_points: vec![StartPoint::Now, StartPoint::All],
                 dynamic_options: profile_dropdown(),
             },

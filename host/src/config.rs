@@ -41,6 +41,8 @@ pub struct HostConfig {
     pub static_hosts: HashMap<String, Vec<IpAddr>>,
     /// Where the database and the master key file live.
     pub data_dir: Option<PathBuf>,
+    pub scheduler: crate::subscriptions::SchedulerSettings,
+    pub delivery: crate::subscriptions::DeliverySettings,
 }
 
 /// Settings for one connector.
@@ -53,6 +55,8 @@ pub struct ConnectorSettings {
     pub secrets: BTreeMap<String, String>,
     /// The OAuth app this host connects accounts with.
     pub oauth: Option<crate::connections::OAuthApp>,
+    /// Replaces the manifest's rate limit (e.g. an app with its own quota).
+    pub rate_limit: Option<weft_manifest::RateLimit>,
 }
 
 impl Default for HostConfig {
@@ -65,6 +69,8 @@ impl Default for HostConfig {
             egress: EgressConfig::default(),
             static_hosts: HashMap::new(),
             data_dir: None,
+            scheduler: Default::default(),
+            delivery: Default::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod schema;
 mod secret;
 mod state;
 pub mod store;
+pub mod subscriptions;
 pub mod vault;
 
 pub use config::{ConnectorSettings, HostConfig};

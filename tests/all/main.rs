@@ -7,5 +7,7 @@ mod cli;
 mod connections;
 mod manifests;
 mod sandbox;
+mod sink;
+mod subscriptions;
 mod support;
 mod triggers;

@@ -4,6 +4,7 @@ mod call;
 mod connect;
 mod inspect;
 mod keys;
+mod run;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -106,6 +107,8 @@ enum Command {
     /// Manage the master key that seals credentials at rest.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Run the scheduler and the deliverer for the subscriptions in a file.
+    Run(run::RunArgs),
     /// List the choices of a dynamic dropdown field.
     Options {
         component: PathBuf,
@@ -144,5 +147,6 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Connect(args) => connect::connect(g, &args).await,
         Command::Connections(command) => connect::connections(g, command).await,
         Command::Keys(command) => keys::run(g, command).await,
+        Command::Run(args) => run::run(g, &args).await,
     }
 }

@@ -47,6 +47,8 @@ pub struct RequestCaps {
 }
 
 pub struct EgressHooks {
+    /// The request budget of the account this call acts for.
+    pub budget: Option<Arc<super::budget::Budget>>,
     pub policy: Arc<EgressPolicy>,
     pub credential: Option<Arc<Credential>>,
     pub client: HttpClient,
@@ -135,6 +137,7 @@ impl WasiHttpHooks for EgressHooks {
             client: self.client.clone(),
             report: self.report.clone(),
             max_body: self.caps.max_response_bytes,
+            budget: self.budget.clone(),
         };
         let credential = self.credential_for(&origin);
         Box::new(async move {
@@ -153,6 +156,7 @@ struct Outgoing {
     client: HttpClient,
     report: Arc<Mutex<CallReport>>,
     max_body: u64,
+    budget: Option<Arc<super::budget::Budget>>,
 }
 
 /// The most of a 401 body read to tell a missing scope from an expired token.
@@ -218,6 +222,9 @@ impl Outgoing {
             }
         }
         let request = request.body(Full::new(body)).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        if let Some(budget) = &self.budget {
+            budget.acquire().await;
+        }
         let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await {
             Err(_) => return Err(HttpError::ConnectionReadTimeout),
             Ok(Err(e)) => {
@@ -234,6 +241,15 @@ impl Outgoing {
             response.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
         if remaining.is_some() {
             lock(&self.report).last_rate_limit_remaining = remaining;
+        }
+        if let Some(budget) = &self.budget {
+            let retry_after = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            budget.observe(response.status().as_u16(), remaining, retry_after);
         }
         Ok(response)
     }

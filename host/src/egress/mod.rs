@@ -2,12 +2,14 @@
 //! host polices destinations and attaches credentials.
 
 mod body;
+mod budget;
 mod client;
 mod credential;
 mod hooks;
 mod ip;
 mod policy;
 
+pub use budget::{Budget, Budgets};
 pub use client::{HttpClient, StaticHosts, build_client};
 pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
 pub use hooks::{CallReport, EgressHooks, LimitHit, RequestCaps};

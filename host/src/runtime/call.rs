@@ -5,7 +5,7 @@ use super::engine::EPOCH_TICK;
 use super::outcome::finish;
 use super::{Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Runtime, schema_key};
 use crate::bindings::types;
-use crate::egress::{CallReport, Credential, EgressHooks, EgressPolicy, Origin, RequestCaps};
+use crate::egress::{Budget, CallReport, Credential, EgressHooks, EgressPolicy, Origin, RequestCaps};
 use crate::error::CallError;
 use crate::limits::Limits;
 use crate::schema::Schema;
@@ -25,8 +25,10 @@ impl Runtime {
         policy: EgressPolicy,
         credential: Option<Credential>,
         secrets: BTreeMap<String, Option<String>>,
+        budget: Option<Arc<Budget>>,
     ) -> Store<CallState> {
         let egress = EgressHooks {
+            budget,
             policy: Arc::new(policy),
             credential: credential.map(Arc::new),
             client: self.client.clone(),
@@ -102,8 +104,29 @@ impl Runtime {
             .await
             .map_err(|e| CallError::Host(anyhow::anyhow!("the runtime is shutting down: {e}")))?;
         let policy = EgressPolicy::new(allowed, self.config.egress.clone());
-        let store = self.store(self.config.limits_for(id), id, policy, credential, secrets);
+        let budget = self.budget_for(connector, connection);
+        let store = self.store(self.config.limits_for(id), id, policy, credential, secrets, budget);
         Ok((store, permit))
+    }
+
+    /// The request budget of the account `connection` acts for: the
+    /// operator's override, else the manifest's, counted per the connection
+    /// fact the manifest names (GHL: per location).
+    fn budget_for(&self, connector: &LoadedConnector, connection: &Connection) -> Option<Arc<Budget>> {
+        let id = &connector.manifest.id;
+        let limit = self
+            .config
+            .connectors
+            .get(id)
+            .and_then(|c| c.rate_limit.as_ref())
+            .or(connector.manifest.rate_limit.as_ref())?;
+        let account = match connection.facts.get(&limit.per) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            _ => connection.base_url.clone(),
+        };
+        Some(self.budgets.get(id, &account, || {
+            Budget::new(limit.requests, std::time::Duration::from_secs(limit.per_seconds.into()), limit.daily)
+        }))
     }
 
     fn context(connection: &Connection) -> types::CallContext {

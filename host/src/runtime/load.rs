@@ -28,6 +28,7 @@ impl Runtime {
                 EgressPolicy::new(Vec::new(), EgressConfig::default()),
                 None,
                 BTreeMap::new(),
+                None,
             );
             let instance = pre.instantiate_async(&mut store).await.map_err(|e| not_component(e.into()))?;
             instance.weft_connector_metadata().call_manifest(&mut store).await.map_err(|e| not_component(e.into()))?

@@ -8,7 +8,7 @@ mod outcome;
 
 use crate::bindings::ConnectorPre;
 use crate::config::HostConfig;
-use crate::egress::{CredentialSource, HttpClient, StaticCredential};
+use crate::egress::{Budgets, CredentialSource, HttpClient, StaticCredential};
 use crate::schema::Schema;
 use crate::secret::Secret;
 use crate::state::CallState;
@@ -27,6 +27,8 @@ pub struct Runtime {
     linker: Linker<CallState>,
     client: HttpClient,
     config: HostConfig,
+    /// Request budgets per upstream account.
+    budgets: Budgets,
     /// Whether instances come from the pooling allocator.
     pooling: bool,
     /// One permit per call that may run at once; sized like the instance pool.
@@ -48,6 +50,11 @@ impl Runtime {
     /// The pooled, policed HTTP client (for host-side requests such as token refreshes).
     pub fn http_client(&self) -> HttpClient {
         self.client.clone()
+    }
+
+    /// How often requests waited for a rate-limit budget.
+    pub fn rate_limit_waits(&self) -> u64 {
+        self.budgets.total_waits()
     }
 
     /// `pooling` or `on-demand`: how instances get their memory.

@@ -2,10 +2,11 @@
 //! transaction; the applied version is recorded in `schema_version`.
 
 /// (version, what it adds, SQL). Never edit a released entry: add one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "connections and pending OAuth authorizations",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "connections and pending OAuth authorizations",
+        r#"
     CREATE TABLE connections (
         id TEXT PRIMARY KEY,
         workspace TEXT NOT NULL,
@@ -34,4 +35,64 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
         created_at INTEGER NOT NULL
     );
     "#,
-)];
+    ),
+    (
+        2,
+        "subscriptions, their dedupe set, events and the delivery outbox",
+        r#"
+    CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        connector TEXT NOT NULL,
+        trigger_key TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        input TEXT NOT NULL,
+        interval_secs INTEGER NOT NULL,
+        start_point TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        webhook_secret BLOB,
+        state TEXT NOT NULL,
+        state_reason TEXT,
+        cursor TEXT,
+        seeded INTEGER NOT NULL DEFAULT 0,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_poll_at INTEGER NOT NULL,
+        last_success_at TEXT,
+        last_failure_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (workspace, name)
+    );
+    CREATE INDEX subscriptions_due ON subscriptions (state, next_poll_at);
+    CREATE TABLE seen_events (
+        subscription TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        PRIMARY KEY (subscription, event_id)
+    );
+    CREATE INDEX seen_events_order ON seen_events (subscription);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        occurred_at TEXT,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX events_by_subscription ON events (subscription, seq);
+    CREATE TABLE deliveries (
+        event_seq INTEGER PRIMARY KEY,
+        subscription TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at INTEGER,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        delivered_at TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+    CREATE INDEX deliveries_by_subscription ON deliveries (subscription, status);
+    "#,
+    ),
+];

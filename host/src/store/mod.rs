@@ -7,8 +7,11 @@
 
 mod migrations;
 mod sqlite;
+mod sqlite_subscriptions;
+mod subscriptions;
 
 pub use sqlite::SqliteStore;
+pub use subscriptions::*;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,389 @@
+//! `SubscriptionStore` on SQLite.
+
+use super::StoreError;
+use super::sqlite::SqliteStore;
+use super::subscriptions::*;
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn bad(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
+    let input: String = row.try_get("input")?;
+    let destination: String = row.try_get("destination")?;
+    let start: String = row.try_get("start_point")?;
+    let state: String = row.try_get("state")?;
+    Ok(Subscription {
+        id: row.try_get("id")?,
+        workspace: row.try_get("workspace")?,
+        name: row.try_get("name")?,
+        connector: row.try_get("connector")?,
+        trigger: row.try_get("trigger_key")?,
+        connection: row.try_get("connection")?,
+        input: serde_json::from_str(&input).map_err(bad)?,
+        interval_secs: row.try_get::<i64, _>("interval_secs")? as u32,
+        start: Start::parse(&start).map_err(bad)?,
+        destination: serde_json::from_str(&destination).map_err(bad)?,
+        webhook_secret: row.try_get("webhook_secret")?,
+        state: SubscriptionState::parse(&state),
+        state_reason: row.try_get("state_reason")?,
+        cursor: row.try_get("cursor")?,
+        seeded: row.try_get::<i64, _>("seeded")? != 0,
+        consecutive_failures: row.try_get::<i64, _>("consecutive_failures")? as u32,
+        next_poll_at: row.try_get("next_poll_at")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_failure_at: row.try_get("last_failure_at")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn event_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    let data: String = row.try_get("data")?;
+    Ok(StoredEvent {
+        seq: row.try_get("seq")?,
+        subscription: row.try_get("subscription")?,
+        event_id: row.try_get("event_id")?,
+        occurred_at: row.try_get("occurred_at")?,
+        data: serde_json::from_str(&data).map_err(bad)?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn delivery_row(row: &SqliteRow) -> Result<Delivery, StoreError> {
+    let status: String = row.try_get("status")?;
+    Ok(Delivery {
+        event: event_row(row)?,
+        status: DeliveryStatus::parse(&status),
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        first_attempt_at: row.try_get("first_attempt_at")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_error: row.try_get("last_error")?,
+        delivered_at: row.try_get("delivered_at")?,
+    })
+}
+
+const DELIVERY_COLUMNS: &str = "e.seq, e.subscription, e.event_id, e.occurred_at, e.data, e.created_at, d.status, \
+                                d.attempts, d.first_attempt_at, d.next_attempt_at, d.last_error, d.delivered_at";
+
+#[async_trait]
+impl SubscriptionStore for SqliteStore {
+    async fn insert_subscription(&self, s: &Subscription) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO subscriptions (id, workspace, name, connector, trigger_key, connection, input, interval_secs, \
+             start_point, destination, webhook_secret, state, state_reason, cursor, seeded, consecutive_failures, \
+             next_poll_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&s.id)
+        .bind(&s.workspace)
+        .bind(&s.name)
+        .bind(&s.connector)
+        .bind(&s.trigger)
+        .bind(&s.connection)
+        .bind(s.input.to_string())
+        .bind(i64::from(s.interval_secs))
+        .bind(s.start.as_text())
+        .bind(serde_json::to_string(&s.destination).map_err(bad)?)
+        .bind(&s.webhook_secret)
+        .bind(s.state.as_str())
+        .bind(&s.state_reason)
+        .bind(&s.cursor)
+        .bind(i64::from(s.seeded))
+        .bind(i64::from(s.consecutive_failures))
+        .bind(s.next_poll_at)
+        .bind(&s.created_at)
+        .bind(&s.updated_at)
+        .execute(self.pool())
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("a subscription named `{}`", s.name)))
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    async fn update_subscription_spec(&self, s: &Subscription) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscriptions SET connection = ?, input = ?, interval_secs = ?, destination = ?, \
+             webhook_secret = COALESCE(?, webhook_secret), updated_at = ? WHERE id = ?",
+        )
+        .bind(&s.connection)
+        .bind(s.input.to_string())
+        .bind(i64::from(s.interval_secs))
+        .bind(serde_json::to_string(&s.destination).map_err(bad)?)
+        .bind(&s.webhook_secret)
+        .bind(now())
+        .bind(&s.id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn subscription(&self, workspace: &str, name: &str) -> Result<Option<Subscription>, StoreError> {
+        let row = sqlx::query("SELECT * FROM subscriptions WHERE workspace = ? AND name = ?")
+            .bind(workspace)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(subscription_row).transpose()
+    }
+
+    async fn subscription_by_id(&self, id: &str) -> Result<Option<Subscription>, StoreError> {
+        let row = sqlx::query("SELECT * FROM subscriptions WHERE id = ?").bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(subscription_row).transpose()
+    }
+
+    async fn subscriptions(&self, workspace: &str) -> Result<Vec<Subscription>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM subscriptions WHERE workspace = ? ORDER BY name")
+            .bind(workspace)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(subscription_row).collect()
+    }
+
+    async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM subscriptions ORDER BY workspace, name").fetch_all(self.pool()).await?;
+        rows.iter().map(subscription_row).collect()
+    }
+
+    async fn delete_subscription(&self, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for table in ["seen_events", "deliveries", "events"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE subscription = ?")).bind(id).execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("DELETE FROM subscriptions WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn due_subscriptions(&self, now_ms: i64, limit: u32) -> Result<Vec<Subscription>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM subscriptions WHERE state = 'active' AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+        )
+        .bind(now_ms)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(subscription_row).collect()
+    }
+
+    async fn commit_poll(&self, c: &PollCommit<'_>) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let stamp = now();
+        let mut seqs = Vec::new();
+        for event in c.events {
+            let fresh = sqlx::query("INSERT OR IGNORE INTO seen_events (subscription, event_id) VALUES (?, ?)")
+                .bind(c.subscription)
+                .bind(&event.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if !fresh || c.seed {
+                continue;
+            }
+            let seq = sqlx::query(
+                "INSERT INTO events (subscription, event_id, occurred_at, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(c.subscription)
+            .bind(&event.id)
+            .bind(&event.occurred_at)
+            .bind(event.data.to_string())
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            if c.deliver {
+                sqlx::query(
+                    "INSERT INTO deliveries (event_seq, subscription, status, next_attempt_at) VALUES (?, ?, 'pending', 0)",
+                )
+                .bind(seq)
+                .bind(c.subscription)
+                .execute(&mut *tx)
+                .await?;
+            }
+            seqs.push(seq);
+        }
+        // Keep the newest `seen_cap` ids: enough to dedupe, not everything forever.
+        sqlx::query(
+            "DELETE FROM seen_events WHERE subscription = ?1 AND rowid <= \
+             (SELECT rowid FROM seen_events WHERE subscription = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
+        )
+        .bind(c.subscription)
+        .bind(i64::from(c.seen_cap))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE subscriptions SET cursor = ?, seeded = 1, consecutive_failures = 0, next_poll_at = ?, \
+             last_success_at = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(c.cursor)
+        .bind(c.next_poll_at)
+        .bind(&stamp)
+        .bind(&stamp)
+        .bind(c.subscription)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(seqs)
+    }
+
+    async fn record_failure(&self, f: &PollFailure<'_>) -> Result<SubscriptionState, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let failures: i64 = sqlx::query_scalar("SELECT consecutive_failures FROM subscriptions WHERE id = ?")
+            .bind(f.subscription)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0);
+        let failures = if f.counts { failures + 1 } else { failures };
+        let pause = f.counts && failures >= i64::from(f.pause_after);
+        let state = if pause { SubscriptionState::Error } else { SubscriptionState::Active };
+        let stamp = now();
+        sqlx::query(
+            "UPDATE subscriptions SET consecutive_failures = ?, next_poll_at = ?, last_failure_at = ?, last_error = ?, \
+             state = CASE WHEN ? THEN 'error' ELSE state END, \
+             state_reason = CASE WHEN ? THEN ? ELSE state_reason END, updated_at = ? WHERE id = ?",
+        )
+        .bind(failures)
+        .bind(f.next_poll_at)
+        .bind(&stamp)
+        .bind(f.error)
+        .bind(pause)
+        .bind(pause)
+        .bind(format!("paused after {failures} failures in a row: {}", f.error))
+        .bind(&stamp)
+        .bind(f.subscription)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    async fn set_state(&self, id: &str, state: SubscriptionState, reason: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscriptions SET state = ?, state_reason = ?, consecutive_failures = \
+             CASE WHEN ? = 'active' THEN 0 ELSE consecutive_failures END, next_poll_at = \
+             CASE WHEN ? = 'active' THEN 0 ELSE next_poll_at END, updated_at = ? WHERE id = ?",
+        )
+        .bind(state.as_str())
+        .bind(reason)
+        .bind(state.as_str())
+        .bind(state.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn events_after(&self, subscription: &str, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM events WHERE subscription = ? AND seq > ? ORDER BY seq LIMIT ?")
+            .bind(subscription)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(event_row).collect()
+    }
+
+    async fn due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription = d.subscription \
+                 AND p.status = 'pending' AND p.event_seq < d.event_seq AND p.next_attempt_at > ?1) \
+             ORDER BY d.event_seq LIMIT ?2"
+        ))
+        .bind(now_ms)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(delivery_row).collect()
+    }
+
+    async fn deliveries(
+        &self,
+        subscription: &str,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+             WHERE d.subscription = ? AND (? IS NULL OR d.status = ?) ORDER BY d.event_seq DESC LIMIT ?"
+        ))
+        .bind(subscription)
+        .bind(status.map(DeliveryStatus::as_str))
+        .bind(status.map(DeliveryStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(delivery_row).collect()
+    }
+
+    async fn mark_delivered(&self, seq: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL \
+             WHERE event_seq = ?",
+        )
+        .bind(now())
+        .bind(seq)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_retry(
+        &self,
+        seq: i64,
+        attempts: u32,
+        first_attempt_at: i64,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET attempts = ?, first_attempt_at = COALESCE(first_attempt_at, ?), next_attempt_at = ?, \
+             last_error = ? WHERE event_seq = ?",
+        )
+        .bind(i64::from(attempts))
+        .bind(first_attempt_at)
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(seq)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_dead(&self, seq: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ? WHERE event_seq = ?")
+            .bind(i64::from(attempts))
+            .bind(error)
+            .bind(seq)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn replay(&self, subscription: &str, seq: Option<i64>, now_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = ? \
+             WHERE subscription = ? AND status = 'dead' AND (? IS NULL OR event_seq = ?)",
+        )
+        .bind(now_ms)
+        .bind(subscription)
+        .bind(seq)
+        .bind(seq)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

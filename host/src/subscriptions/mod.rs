@@ -1,0 +1,174 @@
+//! Trigger subscriptions: "when this happens, deliver it there", exactly
+//! once as far as the builder can tell (at-least-once delivery with a
+//! stable idempotency key), across crashes, restarts and new connector
+//! versions.
+
+mod delivery;
+mod poller;
+mod resolver;
+mod scheduler;
+mod settings;
+
+pub use delivery::{Deliverer, sign};
+pub use poller::PollReport;
+pub use resolver::{ConnectionResolver, StoredConnections};
+pub use scheduler::{Scheduler, StatusLine};
+pub use settings::{DeliverySettings, SchedulerSettings};
+
+use crate::runtime::LoadedConnector;
+use crate::store::{
+    Delivery, DeliveryStatus, Destination, Start, StoreError, StoredEvent, Subscription, SubscriptionState,
+    SubscriptionStore,
+};
+use crate::vault::Vault;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// The connectors this host runs, by id; replaced whole when a new version loads.
+#[derive(Default)]
+pub struct Registry {
+    connectors: RwLock<HashMap<String, Arc<LoadedConnector>>>,
+}
+
+impl Registry {
+    pub fn insert(&self, connector: LoadedConnector) -> Arc<LoadedConnector> {
+        let connector = Arc::new(connector);
+        let mut all = self.connectors.write().unwrap_or_else(|p| p.into_inner());
+        all.insert(connector.manifest.id.clone(), connector.clone());
+        connector
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<LoadedConnector>> {
+        self.connectors.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<LoadedConnector>> {
+        let mut all: Vec<_> = self.connectors.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        all.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
+        all
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubscriptionError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no subscription named `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a builder asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubscription {
+    pub workspace: String,
+    pub name: String,
+    pub connector: String,
+    pub trigger: String,
+    pub connection: String,
+    pub input: Value,
+    /// Seconds between polls; `None` for the trigger's default.
+    pub interval_secs: Option<u32>,
+    pub start: Start,
+    pub destination: Destination,
+    /// The webhook signing secret; generated when `None`.
+    pub webhook_secret: Option<String>,
+}
+
+/// The shortest and longest interval a builder may choose.
+pub const MIN_INTERVAL_SECS: u32 = 60;
+pub const MAX_INTERVAL_SECS: u32 = 15 * 60;
+
+/// Checks a new subscription against the connector's manifest.
+pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, SubscriptionError> {
+    let invalid = |m: String| SubscriptionError::Invalid(m);
+    let connector =
+        registry.get(&new.connector).ok_or_else(|| invalid(format!("no connector `{}` is loaded", new.connector)))?;
+    let trigger = connector.manifest.trigger(&new.trigger).ok_or_else(|| {
+        let keys: Vec<&str> = connector.manifest.triggers.iter().map(|t| t.key.as_str()).collect();
+        invalid(format!("{} has no trigger `{}`; it has: {}", new.connector, new.trigger, keys.join(", ")))
+    })?;
+    if new.name.trim().is_empty() {
+        return Err(invalid("give the subscription a name".into()));
+    }
+    let schema = crate::schema::Schema::compile(&trigger.input_schema).map_err(invalid)?;
+    schema.check(&new.input).map_err(|p| invalid(format!("invalid input: {}", crate::schema::describe(&p))))?;
+    let interval = new.interval_secs.unwrap_or(trigger.poll.default_interval_seconds);
+    let floor = MIN_INTERVAL_SECS.max(trigger.poll.min_interval_seconds);
+    if interval < floor || interval > MAX_INTERVAL_SECS.max(floor) {
+        return Err(invalid(format!(
+            "interval {interval} s is out of range: `{}` polls every {floor} to {} s",
+            new.trigger,
+            MAX_INTERVAL_SECS.max(floor)
+        )));
+    }
+    let wanted = match new.start {
+        Start::Now => weft_manifest::StartPoint::Now,
+        Start::All => weft_manifest::StartPoint::All,
+        Start::Since(_) => weft_manifest::StartPoint::Since,
+    };
+    if !trigger.start_points.contains(&wanted) {
+        return Err(invalid(format!("`{}` cannot start from `{}`", new.trigger, new.start.as_text())));
+    }
+    Ok(interval)
+}
+
+/// Builds the stored form of a validated subscription.
+pub fn build(new: NewSubscription, interval_secs: u32, vault: &Vault) -> (Subscription, Option<String>) {
+    let id = hex::encode(rand::random::<[u8; 12]>());
+    let (secret, shown) = match (&new.destination, new.webhook_secret) {
+        (Destination::Webhook { .. }, Some(secret)) => (Some(vault.seal(secret.as_bytes(), &id)), None),
+        (Destination::Webhook { .. }, None) => {
+            let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>()));
+            (Some(vault.seal(secret.as_bytes(), &id)), Some(secret))
+        }
+        _ => (None, None),
+    };
+    let now = jiff::Timestamp::now().to_string();
+    let sub = Subscription {
+        id,
+        workspace: new.workspace,
+        name: new.name,
+        connector: new.connector,
+        trigger: new.trigger,
+        connection: new.connection,
+        input: new.input,
+        interval_secs,
+        start: new.start,
+        destination: new.destination,
+        webhook_secret: secret,
+        state: SubscriptionState::Active,
+        state_reason: None,
+        cursor: None,
+        seeded: false,
+        consecutive_failures: 0,
+        next_poll_at: 0,
+        last_success_at: None,
+        last_failure_at: None,
+        last_error: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    (sub, shown)
+}
+
+/// Reads for builders: events by cursor and deliveries with their status.
+pub async fn events(
+    store: &dyn SubscriptionStore,
+    subscription: &Subscription,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    store.events_after(&subscription.id, after, limit.clamp(1, 1000)).await
+}
+
+pub async fn deliveries(
+    store: &dyn SubscriptionStore,
+    subscription: &Subscription,
+    status: Option<DeliveryStatus>,
+) -> Result<Vec<Delivery>, StoreError> {
+    store.deliveries(&subscription.id, status, 500).await
+}

@@ -1,0 +1,155 @@
+//! One turn of one subscription: poll (again while the trigger has more),
+//! commit each round's events with the cursor, and decide when to poll next.
+
+use super::scheduler::Scheduler;
+use crate::error::{CallError, ConnectorFailure};
+use crate::runtime::PollMeta;
+use crate::store::{Destination, NewEvent, PollCommit, PollFailure, Start, Subscription, SubscriptionState};
+use std::time::{Duration, Instant};
+
+/// What a turn did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PollReport {
+    pub rounds: u32,
+    /// New events committed to the outbox.
+    pub new_events: usize,
+    pub seeded: bool,
+    pub error: Option<String>,
+    pub state: Option<SubscriptionState>,
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+impl Scheduler {
+    /// The interval of a subscription, with ±10% jitter so subscriptions
+    /// created together spread out.
+    fn next_poll(&self, sub: &Subscription) -> i64 {
+        let base = match self.settings.dev_interval_ms {
+            Some(ms) => ms,
+            None => u64::from(sub.interval_secs) * 1000,
+        };
+        let jitter = 0.9 + rand::random::<f64>() * 0.2;
+        now_ms() + (base as f64 * jitter) as i64
+    }
+
+    /// Polls `sub` once (several rounds while it has more) and commits.
+    pub async fn poll_subscription(&self, sub: &Subscription) -> PollReport {
+        let mut report = PollReport::default();
+        let Some(connector) = self.registry.get(&sub.connector) else {
+            return self.fail(sub, &format!("the connector `{}` is not loaded", sub.connector), true, report).await;
+        };
+        let connection = match self.resolver.resolve(&sub.workspace, &sub.connection, &connector.manifest).await {
+            Ok(c) => c,
+            Err(e) => return self.fail(sub, &format!("connection `{}`: {e}", sub.connection), true, report).await,
+        };
+        let started = Instant::now();
+        let mut cursor = sub.cursor.clone();
+        let mut seeded = sub.seeded;
+        loop {
+            report.rounds += 1;
+            let seed = !seeded && sub.start == Start::Now;
+            let since = match (&sub.start, seeded) {
+                (Start::Since(t), false) => Some(t.clone()),
+                _ => None,
+            };
+            let meta = PollMeta { seed, since };
+            let outcome =
+                self.runtime.poll(&connector, &connection, &sub.trigger, &sub.input, cursor.clone(), meta).await;
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => return self.failed_call(sub, e, report).await,
+            };
+            let events: Vec<NewEvent> = outcome
+                .events
+                .into_iter()
+                .map(|e| NewEvent { id: e.id, occurred_at: e.occurred_at, data: e.data })
+                .collect();
+            let commit = PollCommit {
+                subscription: &sub.id,
+                events: &events,
+                cursor: outcome.cursor.as_deref(),
+                seed,
+                deliver: sub.destination != Destination::Pull,
+                next_poll_at: self.next_poll(sub),
+                seen_cap: self.settings.seen_cap,
+            };
+            match self.store.commit_poll(&commit).await {
+                Ok(seqs) => report.new_events += seqs.len(),
+                Err(e) => {
+                    report.error = Some(format!("committing the poll failed: {e}"));
+                    return report;
+                }
+            }
+            report.seeded |= seed;
+            let repeated = outcome.cursor == cursor;
+            cursor = outcome.cursor;
+            seeded = true;
+            let out_of_time = started.elapsed() > Duration::from_millis(self.settings.round_budget_ms);
+            if !outcome.has_more || report.rounds >= self.settings.max_rounds || out_of_time {
+                break;
+            }
+            if repeated {
+                tracing::warn!(subscription = %sub.name, "the trigger said it has more but returned the same cursor; stopping this turn");
+                break;
+            }
+        }
+        if report.new_events > 0 {
+            self.wake_deliverer();
+        }
+        report
+    }
+
+    /// A failed call: throttling and passing faults wait and retry without
+    /// counting; what retrying cannot fix counts toward pausing.
+    async fn failed_call(&self, sub: &Subscription, error: CallError, report: PollReport) -> PollReport {
+        let message = error.to_string();
+        let interval_ms = match self.settings.dev_interval_ms {
+            Some(ms) => ms as i64,
+            None => i64::from(sub.interval_secs) * 1000,
+        };
+        let (counts, next) = match &error {
+            CallError::Connector(ConnectorFailure::RateLimited { retry_after, .. }) => {
+                let wait = retry_after.map(|d| d.as_millis() as i64).unwrap_or(2_000);
+                (false, now_ms() + wait)
+            }
+            e if e.is_retryable() => {
+                let failures = sub.consecutive_failures.min(10);
+                let backoff = (2_000i64 << failures).min(interval_ms.max(2_000));
+                (false, now_ms() + backoff)
+            }
+            _ => (true, self.next_poll(sub)),
+        };
+        self.record(sub, &message, counts, next, report).await
+    }
+
+    async fn fail(&self, sub: &Subscription, message: &str, counts: bool, report: PollReport) -> PollReport {
+        let next = self.next_poll(sub);
+        self.record(sub, message, counts, next, report).await
+    }
+
+    async fn record(
+        &self,
+        sub: &Subscription,
+        message: &str,
+        counts: bool,
+        next: i64,
+        mut report: PollReport,
+    ) -> PollReport {
+        tracing::warn!(subscription = %sub.name, counts, "poll failed: {message}");
+        let failure = PollFailure {
+            subscription: &sub.id,
+            error: message,
+            counts,
+            next_poll_at: next,
+            pause_after: self.settings.pause_after,
+        };
+        match self.store.record_failure(&failure).await {
+            Ok(state) => report.state = Some(state),
+            Err(e) => tracing::error!(subscription = %sub.name, "recording a failed poll failed: {e}"),
+        }
+        report.error = Some(message.to_string());
+        report
+    }
+}

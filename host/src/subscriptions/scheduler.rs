@@ -1,0 +1,125 @@
+//! The scheduler: polls every active subscription when it is due, with
+//! bounded concurrency, and stops cleanly: no new polls after shutdown, the
+//! ones in flight finish and commit.
+
+use super::resolver::ConnectionResolver;
+use super::settings::SchedulerSettings;
+use super::{PollReport, Registry};
+use crate::runtime::Runtime;
+use crate::store::{SubscriptionState, SubscriptionStore};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// How often the scheduler looks for due subscriptions.
+const TICK: Duration = Duration::from_millis(100);
+/// Due subscriptions fetched per look.
+const BATCH: u32 = 512;
+
+pub struct Scheduler {
+    pub(super) runtime: Arc<Runtime>,
+    pub(super) store: Arc<dyn SubscriptionStore>,
+    pub(super) registry: Arc<Registry>,
+    pub(super) resolver: Arc<dyn ConnectionResolver>,
+    pub(super) settings: SchedulerSettings,
+    deliveries: Arc<Notify>,
+    in_flight: Mutex<HashSet<String>>,
+}
+
+/// One subscription's state, for a status display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub name: String,
+    pub state: SubscriptionState,
+    pub detail: String,
+}
+
+impl Scheduler {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        store: Arc<dyn SubscriptionStore>,
+        registry: Arc<Registry>,
+        resolver: Arc<dyn ConnectionResolver>,
+        settings: SchedulerSettings,
+        deliveries: Arc<Notify>,
+    ) -> Arc<Scheduler> {
+        Arc::new(Scheduler { runtime, store, registry, resolver, settings, deliveries, in_flight: Mutex::default() })
+    }
+
+    pub(super) fn wake_deliverer(&self) {
+        self.deliveries.notify_one();
+    }
+
+    fn claim(&self, id: &str) -> bool {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string())
+    }
+
+    fn release(&self, id: &str) {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+
+    /// Polls until `shutdown` turns true, then waits for the polls in flight.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(self.settings.max_concurrent_polls.max(1)));
+        let mut tasks = JoinSet::new();
+        while !*shutdown.borrow() {
+            let now = jiff::Timestamp::now().as_millisecond();
+            match self.store.due_subscriptions(now, BATCH).await {
+                Ok(due) => {
+                    for sub in due {
+                        if !self.claim(&sub.id) {
+                            continue;
+                        }
+                        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                        let me = self.clone();
+                        tasks.spawn(async move {
+                            let report = me.poll_subscription(&sub).await;
+                            if report.new_events > 0 || report.error.is_some() {
+                                tracing::info!(
+                                    subscription = %sub.name,
+                                    new_events = report.new_events,
+                                    error = report.error.as_deref().unwrap_or(""),
+                                    "polled"
+                                );
+                            }
+                            me.release(&sub.id);
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::error!("reading due subscriptions failed: {e}"),
+            }
+            while tasks.try_join_next().is_some() {}
+            tokio::select! {
+                _ = tokio::time::sleep(TICK) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!(in_flight = tasks.len(), "scheduler stopping; finishing the polls in flight");
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Polls every subscription that is due now, one after another: the
+    /// run-once mode tests and scripts use instead of waiting for the clock.
+    pub async fn poll_due_now(&self) -> Vec<(String, PollReport)> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let due = match self.store.due_subscriptions(now, BATCH).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!("reading due subscriptions failed: {e}");
+                return Vec::new();
+            }
+        };
+        let mut reports = Vec::new();
+        for sub in due {
+            if self.claim(&sub.id) {
+                let report = self.poll_subscription(&sub).await;
+                self.release(&sub.id);
+                reports.push((sub.name.clone(), report));
+            }
+        }
+        reports
+    }
+}

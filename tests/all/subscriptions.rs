@@ -1,0 +1,351 @@
+//! Subscriptions: durable polling, dedupe, the outbox, signed webhooks,
+//! pausing on failures retrying cannot fix, rate limits and throttling.
+
+use crate::sink;
+use crate::support::*;
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use weft::connections::{Connections, NewTokenConnection};
+use weft::store::{Destination, SqliteStore, Start, Subscription, SubscriptionState, SubscriptionStore};
+use weft::subscriptions::{self, Deliverer, NewSubscription, Registry, Scheduler, StoredConnections};
+use weft::vault::{KeySource, Vault};
+use weft::{HostConfig, Runtime, Secret};
+
+/// The dev poll interval these tests run with.
+pub const TICK_MS: u64 = 40;
+
+pub struct Host {
+    pub runtime: Arc<Runtime>,
+    pub store: Arc<SqliteStore>,
+    pub vault: Arc<Vault>,
+    pub registry: Arc<Registry>,
+    pub scheduler: Arc<Scheduler>,
+    pub deliverer: Arc<Deliverer>,
+    pub connections: Arc<Connections>,
+}
+
+pub async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut HostConfig)) -> Host {
+    let mut config = HostConfig::default();
+    config.egress.allow_loopback = true;
+    config.scheduler.dev_interval_ms = Some(TICK_MS);
+    config.delivery.first_backoff_ms = 20;
+    tweak(&mut config);
+    let runtime = Arc::new(Runtime::new(config.clone()).expect("runtime"));
+    let store = Arc::new(SqliteStore::open(&data.join("weft.db")).await.expect("store"));
+    let vault = Vault::open(KeySource::File(data.join("master.key"))).expect("vault");
+    let connections = Connections::new(
+        store.clone(),
+        vault.clone(),
+        runtime.http_client(),
+        config.egress.clone(),
+        Default::default(),
+    );
+    let vault = Arc::new(vault);
+    let registry = Arc::new(Registry::default());
+    registry.insert(runtime.load(component).await.expect("load component"));
+    let wake = Arc::new(Notify::new());
+    let resolver = Arc::new(StoredConnections { connections: connections.clone(), allow_files: false });
+    let scheduler = Scheduler::new(
+        runtime.clone(),
+        store.clone(),
+        registry.clone(),
+        resolver,
+        config.scheduler.clone(),
+        wake.clone(),
+    );
+    let deliverer = Deliverer::new(
+        store.clone(),
+        runtime.http_client(),
+        config.egress.clone(),
+        vault.clone(),
+        config.delivery.clone(),
+        wake,
+    );
+    Host { runtime, store, vault, registry, scheduler, deliverer, connections }
+}
+
+impl Host {
+    pub async fn connect_token(&self, world: &World, name: &str, token: &str) {
+        let manifest = self.registry.get("ghl-social-planner").expect("loaded").manifest.clone();
+        self.connections
+            .create_token(NewTokenConnection {
+                workspace: "default",
+                name,
+                manifest: &manifest,
+                base_url: Some(&world.sim.base_url()),
+                facts: json!({ "locationId": LOCATION }),
+                token: Secret::new(token),
+            })
+            .await
+            .expect("store connection");
+    }
+
+    pub async fn subscribe(
+        &self,
+        name: &str,
+        trigger: &str,
+        destination: Destination,
+        start: Start,
+    ) -> (Subscription, Option<String>) {
+        let new = NewSubscription {
+            workspace: "default".into(),
+            name: name.into(),
+            connector: "ghl-social-planner".into(),
+            trigger: trigger.into(),
+            connection: "pit".into(),
+            input: json!({}),
+            interval_secs: None,
+            start,
+            destination,
+            webhook_secret: None,
+        };
+        let interval = subscriptions::validate(&new, &self.registry).expect("valid subscription");
+        let (sub, secret) = subscriptions::build(new, interval, &self.vault);
+        self.store.insert_subscription(&sub).await.expect("insert");
+        (sub, secret)
+    }
+
+    /// Waits out the dev interval, polls what is due and delivers what is pending.
+    pub async fn step(&self) -> Vec<(String, weft::subscriptions::PollReport)> {
+        tokio::time::sleep(Duration::from_millis(TICK_MS + 15)).await;
+        let reports = self.scheduler.poll_due_now().await;
+        self.deliverer.deliver_due_now().await;
+        reports
+    }
+
+    pub async fn state(&self, name: &str) -> Subscription {
+        self.store.subscription("default", name).await.expect("read").expect("exists")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tags_reach_a_webhook_once_signed_with_a_stable_idempotency_key() {
+    let world = World::new().await;
+    world.create_tags(&["before"]);
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |_| {}).await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    let (sink, url) = sink::start().await;
+    let (sub, secret) = host.subscribe("tags", "new-tag", Destination::Webhook { url }, Start::Now).await;
+    let secret = secret.expect("a generated signing secret");
+
+    host.step().await;
+    assert!(sink.all().is_empty(), "seeding delivers nothing");
+    world.create_tags(&["launch", "promo"]);
+    host.step().await;
+    host.step().await;
+    let got = sink.all();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(sink.tag_names(), ["launch", "promo"].map(String::from).into());
+    for r in &got {
+        assert!(r.idempotency_key.starts_with(&format!("{}/", sub.id)), "{}", r.idempotency_key);
+        let header = r.signature.as_deref().expect("signed");
+        let t: i64 =
+            header.split(',').next().and_then(|p| p.strip_prefix("t=")).and_then(|t| t.parse().ok()).expect("t=");
+        assert_eq!(header, weft::subscriptions::sign(secret.as_bytes(), t, &r.raw), "the signature verifies");
+    }
+    let state = host.state("tags").await;
+    assert_eq!(state.state, SubscriptionState::Active);
+    assert!(state.last_success_at.is_some());
+    let events = subscriptions::events(&*host.store, &state, 0, 10).await.expect("events");
+    assert_eq!(events.len(), 2, "events stay readable by cursor");
+    let later = subscriptions::events(&*host.store, &state, events[0].seq, 10).await.expect("events");
+    assert_eq!(later.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_receiver_gets_retries_and_then_everything_in_order() {
+    let world = World::new().await;
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |_| {}).await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    let (sink, url) = sink::start().await;
+    host.subscribe("tags", "new-tag", Destination::Webhook { url }, Start::Now).await;
+    host.step().await;
+    sink.refuse.store(3, std::sync::atomic::Ordering::SeqCst);
+    world.create_tags(&["one", "two"]);
+    for _ in 0..20 {
+        host.step().await;
+        if sink.all().len() >= 2 {
+            break;
+        }
+    }
+    let names: Vec<String> =
+        sink.all().iter().filter_map(|r| r.body["data"]["tag"].as_str().map(String::from)).collect();
+    assert_eq!(names, ["one", "two"], "delivered after the refusals, in order");
+    let sub = host.state("tags").await;
+    let deliveries = subscriptions::deliveries(&*host.store, &sub, None).await.expect("deliveries");
+    assert!(deliveries.iter().any(|d| d.attempts > 1), "the first one needed several attempts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_with_a_revoked_connection_pauses_with_a_readable_reason() {
+    let world = World::new().await;
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |_| {}).await;
+    host.connect_token(&world, "pit", "revoked-token").await;
+    host.subscribe("tags", "new-tag", Destination::Pull, Start::Now).await;
+    for _ in 0..3 {
+        host.step().await;
+    }
+    let sub = host.state("tags").await;
+    assert_eq!(sub.state, SubscriptionState::Error);
+    let reason = sub.state_reason.expect("a reason");
+    assert!(reason.contains("3 failures") && reason.contains("reconnect"), "{reason}");
+    let before = world.sim.sim.requests().len();
+    host.step().await;
+    assert_eq!(world.sim.sim.requests().len(), before, "a paused subscription is not polled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_subscriptions_are_refused_with_what_to_fix() {
+    let world = World::new().await;
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |_| {}).await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    let mut new = NewSubscription {
+        workspace: "default".into(),
+        name: "x".into(),
+        connector: "ghl-social-planner".into(),
+        trigger: "new-tag".into(),
+        connection: "pit".into(),
+        input: json!({"nameContains": 5}),
+        interval_secs: None,
+        start: Start::Now,
+        destination: Destination::Pull,
+        webhook_secret: None,
+    };
+    let err = subscriptions::validate(&new, &host.registry).expect_err("bad input").to_string();
+    assert!(err.contains("/nameContains"), "{err}");
+    new.input = json!({});
+    new.interval_secs = Some(10);
+    let err = subscriptions::validate(&new, &host.registry).expect_err("too often").to_string();
+    assert!(err.contains("60") && err.contains("900"), "{err}");
+    new.interval_secs = None;
+    new.trigger = "new-thing".into();
+    let err = subscriptions::validate(&new, &host.registry).expect_err("unknown trigger").to_string();
+    assert!(err.contains("new-tag"), "lists the triggers there are: {err}");
+    new.trigger = "post-statistics".into();
+    new.input = json!({"profileIds": ["p"]});
+    new.start = Start::Since("2026-01-01T00:00:00Z".into());
+    let err = subscriptions::validate(&new, &host.registry).expect_err("no since").to_string();
+    assert!(err.contains("cannot start from"), "{err}");
+}
+
+/// A copy of the component with a custom section appended: another build
+/// of the same connector, with another digest.
+pub fn new_build_of(component: &Path, dir: &Path) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(component).expect("component");
+    let name = b"weft-test-build";
+    let payload = b"v2";
+    bytes.push(0); // custom section
+    bytes.push((1 + name.len() + payload.len()) as u8);
+    bytes.push(name.len() as u8);
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(payload);
+    let path = dir.join("ghl_social_planner-v2.wasm");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart_and_a_new_build_of_the_connector() {
+    let world = World::new().await;
+    world.create_tags(&["old"]);
+    let data = tempfile::tempdir().expect("dir");
+    let (sink, url) = sink::start().await;
+    {
+        let host = host_at(data.path(), component(), |_| {}).await;
+        host.connect_token(&world, "pit", TOKEN).await;
+        host.subscribe("tags", "new-tag", Destination::Webhook { url }, Start::Now).await;
+        host.step().await;
+        world.create_tags(&["first"]);
+        host.step().await;
+        host.step().await;
+    }
+    assert_eq!(sink.tag_names(), ["first".to_string()].into());
+    world.create_tags(&["second"]);
+    let upgraded = new_build_of(component(), data.path());
+    let host = host_at(data.path(), &upgraded, |_| {}).await;
+    let digest = host.registry.get("ghl-social-planner").expect("loaded").digest.clone();
+    assert_ne!(digest, host.runtime.load(component()).await.expect("old").digest, "a different build");
+    host.step().await;
+    host.step().await;
+    assert_eq!(sink.tag_names(), ["first", "second"].map(String::from).into());
+    assert_eq!(sink.all().len(), 2, "nothing redelivered, nothing re-seeded: {:?}", sink.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_subscriptions_on_one_location_never_exceed_its_known_rate_limit() {
+    let world = World::new().await;
+    world.sim.sim.set_rate_limit(ghl_sim::RateLimit { burst: 20, window_ms: 2_000, daily: 200_000 }).expect("limit");
+    world.create_tags(&["t"]);
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |c| {
+        c.connectors.insert(
+            "ghl-social-planner".into(),
+            weft::ConnectorSettings {
+                rate_limit: Some(weft_manifest::RateLimit {
+                    requests: 20,
+                    per_seconds: 2,
+                    daily: None,
+                    per: "locationId".into(),
+                }),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    for i in 0..12 {
+        host.subscribe(&format!("s{i}"), "new-tag", Destination::Pull, Start::Now).await;
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(host.scheduler.clone().run(stopped));
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    let _ = stop.send(true);
+    running.await.expect("scheduler");
+    let stats = world.sim.sim.stats();
+    assert_eq!(stats.rate_limited, 0, "weft caused no 429: {stats:?}");
+    assert!(stats.served >= 50, "the budget was used, not idle: {stats:?}");
+    assert!(host.runtime.rate_limit_waits() > 0, "requests waited for the budget");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_lose_nothing_and_never_pause() {
+    let world = World::new().await;
+    let data = tempfile::tempdir().expect("dir");
+    let host = host_at(data.path(), component(), |_| {}).await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    let (sink, url) = sink::start().await;
+    host.subscribe("tags", "new-tag", Destination::Webhook { url }, Start::Now).await;
+    host.step().await;
+    world.create_tags(&["through the storm"]);
+    world
+        .sim
+        .sim
+        .push_faults(
+            [
+                ghl_sim::Fault::too_many_requests(1),
+                ghl_sim::Fault::status(500).times(3),
+                ghl_sim::Fault::status(429).times(2),
+            ],
+            None,
+        )
+        .expect("faults");
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        host.step().await;
+        if !sink.all().is_empty() {
+            break;
+        }
+    }
+    assert_eq!(sink.tag_names(), ["through the storm".to_string()].into());
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    let sub = host.state("tags").await;
+    assert_eq!(sub.state, SubscriptionState::Active, "throttling never pauses: {:?}", sub.state_reason);
+    assert_eq!(world.sim.sim.pending_faults(), 0);
+}
