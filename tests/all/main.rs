@@ -5,6 +5,7 @@ mod actions;
 mod auth_header;
 mod cli;
 mod connections;
+mod crash;
 mod manifests;
 mod sandbox;
 mod sink;

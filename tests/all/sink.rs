@@ -24,6 +24,8 @@ pub struct Sink {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Answer 503 to this many requests first.
     pub refuse: Arc<AtomicU32>,
+    /// Take this long to answer (after recording), in ms: a slow receiver.
+    pub delay_ms: Arc<AtomicU32>,
 }
 
 impl Sink {
@@ -55,6 +57,10 @@ async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> S
         raw: body,
     };
     sink.received.lock().unwrap_or_else(|p| p.into_inner()).push(received);
+    let delay = sink.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay.into())).await;
+    }
     StatusCode::NO_CONTENT
 }
 
