@@ -82,4 +82,62 @@ say "An action: find-tags"
 say "A bad input gets one clear line naming the field"
 "$weft" invoke "$component" find-tags --input '{"limit":500}' --connection "$work/connection.toml" --allow-loopback || true
 
+say "Part two: the operator's server. weft serve with the simulator and a webhook receiver"
+mkdir -p "$work/connectors" "$work/data"
+cp "$component" "$work/connectors/"
+python3 scripts/webhook-sink.py >"$work/sink.out" &
+sink_pid=$!
+for _ in $(seq 100); do [ -s "$work/sink.out" ] && break; sleep 0.1; done
+hook=$(head -n1 "$work/sink.out")
+cat >"$work/weft.toml" <<TOML
+data_dir = "$work/data"
+[server]
+listen = "127.0.0.1:0"
+connectors_dir = "$work/connectors"
+[egress]
+allow_loopback = true        # the simulator and the receiver are on this machine
+[scheduler]
+dev_interval_ms = 500        # demo only: poll twice a second instead of every few minutes
+TOML
+export WEFT_DATA_DIR="$work/data"
+"$weft" workspaces create demo >/dev/null
+key=$("$weft" api-keys create --for demo --label demo 2>/dev/null)
+"$weft" serve --config "$work/weft.toml" 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do grep -q "weft serving on" "$work/serve.log" && break; sleep 0.1; done
+api=$(grep -o "weft serving on http://[0-9.:]*" "$work/serve.log" | head -n1 | cut -d' ' -f4)
+echo "weft serve at $api, webhook receiver at $hook"
+trap 'kill $serve_pid $sink_pid 2>/dev/null; cleanup' EXIT
+call() { curl -sS -X "$1" "$api$2" -H "authorization: Bearer $key" -H 'content-type: application/json' ${3:+-d "$3"}; echo; }
+
+say "curl: the connectors this server runs"
+call GET /v1/connectors | python3 -c 'import json,sys; [print(c["id"], [t["key"] for t in c["triggers"]], [a["key"] for a in c["actions"]]) for c in json.load(sys.stdin)]'
+
+say "curl: connect the GHL location with its token (never shown again)"
+call POST /v1/connections "{\"name\":\"acme\",\"connector\":\"ghl-social-planner\",\"token\":\"$GHL_TOKEN\",\"baseUrl\":\"$sim\",\"locationId\":\"$location\"}"
+call POST /v1/connections/acme/test
+
+say "curl: subscribe to each trigger, delivering to the webhook"
+for trigger in new-tag tag-details; do
+  call POST /v1/subscriptions "{\"name\":\"$trigger\",\"connector\":\"ghl-social-planner\",\"trigger\":\"$trigger\",\"connection\":\"acme\",\"destination\":\"$hook\"}" \
+    | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["subscription"]["name"], s["subscription"]["state"], "signing secret:", s.get("webhookSecret","")[:14]+"…")'
+done
+call POST /v1/subscriptions "{\"name\":\"stats\",\"connector\":\"ghl-social-planner\",\"trigger\":\"post-statistics\",\"connection\":\"acme\",\"destination\":\"$hook\",\"start\":\"all\",\"input\":{\"profileIds\":[\"$profile\"]}}" \
+  | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["subscription"]["name"], s["subscription"]["state"])'
+sleep 2
+
+say "The simulator gets new tags; the webhook receives each event once"
+admin POST tags '{"tag":"Cyber Monday"}' >/dev/null
+admin POST tags '{"tag":"Holiday lookbook"}' >/dev/null
+sleep 3
+cat "$work/sink.out" | tail -n +2
+
+say "curl: run an action, read events by cursor, see the subscription's state"
+call POST /v1/connectors/ghl-social-planner/actions/find-tags/run '{"connection":"acme","input":{"searchText":"cyber"}}'
+call GET '/v1/subscriptions/new-tag/events?after=0&limit=1' | python3 -c 'import json,sys; p=json.load(sys.stdin); print("events:", [e["data"]["tag"] for e in p["events"]], "next cursor:", p["next"])'
+call GET /v1/subscriptions/new-tag | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["name"], s["state"], "last ok", s.get("lastSuccessAt"))'
+
+say "A bad request gets a problem+json naming the field"
+call POST /v1/connectors/ghl-social-planner/actions/find-tags/run '{"connection":"acme","input":{"limit":500}}'
+
 say "Done. The connector never saw the token: the host attached it to each request."

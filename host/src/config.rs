@@ -43,6 +43,43 @@ pub struct HostConfig {
     pub data_dir: Option<PathBuf>,
     pub scheduler: crate::subscriptions::SchedulerSettings,
     pub delivery: crate::subscriptions::DeliverySettings,
+    /// `weft serve`: the HTTP API.
+    pub server: ServerSettings,
+}
+
+/// `[server]`: where `weft serve` listens and what it serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The address the API listens on.
+    pub listen: String,
+    /// The directory of connector components (`*.wasm`) to load and watch.
+    pub connectors_dir: Option<PathBuf>,
+    /// The URL builders reach this server at (for OAuth redirects).
+    pub public_url: Option<String>,
+    /// `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// The admin key, which manages workspaces and API keys.
+    pub admin_key: Option<crate::Secret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: "127.0.0.1:8080".into(),
+            connectors_dir: None,
+            public_url: None,
+            log_format: LogFormat::Pretty,
+            admin_key: None,
+        }
+    }
 }
 
 /// Settings for one connector.
@@ -71,6 +108,7 @@ impl Default for HostConfig {
             data_dir: None,
             scheduler: Default::default(),
             delivery: Default::default(),
+            server: Default::default(),
         }
     }
 }
@@ -83,11 +121,44 @@ impl HostConfig {
     }
 
     pub fn parse(text: &str) -> Result<HostConfig, String> {
-        let config: HostConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut config: HostConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        config.apply_env(|name| std::env::var(name).ok())?;
         if config.concurrency == 0 {
             return Err("concurrency must be at least 1".into());
         }
         Ok(config)
+    }
+
+    /// Environment overrides, for containers and service managers:
+    /// `WEFT_LISTEN`, `WEFT_CONNECTORS_DIR`, `WEFT_PUBLIC_URL`,
+    /// `WEFT_LOG_FORMAT`, `WEFT_ADMIN_KEY`, `WEFT_DATA_DIR`, `WEFT_ALLOW_LOOPBACK`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        if let Some(v) = var("WEFT_LISTEN") {
+            self.server.listen = v;
+        }
+        if let Some(v) = var("WEFT_CONNECTORS_DIR") {
+            self.server.connectors_dir = Some(v.into());
+        }
+        if let Some(v) = var("WEFT_PUBLIC_URL") {
+            self.server.public_url = Some(v);
+        }
+        if let Some(v) = var("WEFT_LOG_FORMAT") {
+            self.server.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                other => return Err(format!("WEFT_LOG_FORMAT must be `pretty` or `json`, not `{other}`")),
+            };
+        }
+        if let Some(v) = var("WEFT_ADMIN_KEY").filter(|v| !v.is_empty()) {
+            self.server.admin_key = Some(crate::Secret::new(v));
+        }
+        if let Some(v) = var("WEFT_DATA_DIR") {
+            self.data_dir = Some(v.into());
+        }
+        if let Some(v) = var("WEFT_ALLOW_LOOPBACK") {
+            self.egress.allow_loopback = !matches!(v.as_str(), "" | "0" | "false" | "no" | "off");
+        }
+        Ok(())
     }
 
     /// The OAuth apps by connector id.

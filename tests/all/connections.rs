@@ -69,7 +69,9 @@ impl OAuthWorld {
             .map(|(_, v)| v.into_owned())
             .expect("a state in the URL");
         let code = self.world.sim.sim.issue_code(CLIENT_ID, LOCATION, scopes.iter().copied());
-        let info = self.connections.complete_oauth(&self.ghl.manifest, &state, &code).await.expect("complete");
+        let manifest = self.ghl.manifest.clone();
+        let lookup = move |id: &str| (id == manifest.id).then(|| manifest.clone());
+        let info = self.connections.complete_oauth(&lookup, &state, &code).await.expect("complete");
         assert_eq!(info.facts["locationId"], LOCATION);
     }
 

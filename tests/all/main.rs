@@ -8,6 +8,7 @@ mod connections;
 mod crash;
 mod manifests;
 mod sandbox;
+mod serve;
 mod sink;
 mod subscriptions;
 mod support;

@@ -63,6 +63,7 @@ pub async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut Host
         vault.clone(),
         config.delivery.clone(),
         wake,
+        runtime.metrics(),
     );
     Host { runtime, store, vault, registry, scheduler, deliverer, connections }
 }

@@ -151,7 +151,8 @@ async fn oauth_flow(
     }
     let state = query.get("state").ok_or("the callback has no state; start connecting again")?;
     let code = query.get("code").ok_or("the callback has no code; start connecting again")?;
-    connections.complete_oauth(manifest, state, code).await.map_err(|e| e.to_string())
+    let lookup = |id: &str| (id == manifest.id).then(|| manifest.clone());
+    connections.complete_oauth(&lookup, state, code).await.map_err(|e| e.to_string())
 }
 
 pub async fn connections(g: &Global, command: ConnectionsCommand) -> Result<(), String> {

@@ -5,6 +5,7 @@ mod connect;
 mod inspect;
 mod keys;
 mod run;
+mod serve;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -43,7 +44,11 @@ impl Global {
     pub fn host_config(&self) -> Result<weft::HostConfig, String> {
         let mut config = match &self.config {
             Some(path) => weft::HostConfig::load(path)?,
-            None => weft::HostConfig::default(),
+            None => {
+                let mut config = weft::HostConfig::default();
+                config.apply_env(|name| std::env::var(name).ok())?;
+                config
+            }
         };
         if self.no_cache {
             config.cache_dir = None;
@@ -107,6 +112,14 @@ enum Command {
     /// Manage the master key that seals credentials at rest.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Serve the HTTP API, the scheduler and the deliverer (the operator's server).
+    Serve(serve::ServeArgs),
+    /// Manage workspaces (each has its own connections, subscriptions and API keys).
+    #[command(subcommand)]
+    Workspaces(serve::WorkspacesCommand),
+    /// Manage a workspace's API keys.
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(serve::ApiKeysCommand),
     /// Run the scheduler and the deliverer for the subscriptions in a file.
     Run(run::RunArgs),
     /// List the choices of a dynamic dropdown field.
@@ -135,8 +148,22 @@ pub struct CallArgs {
     allow_loopback: bool,
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (default `warn`, `info` for the server).
+pub fn init_logging(format: weft::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| if matches!(format, weft::LogFormat::Json) { "info".into() } else { "warn".into() });
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false);
+    let _ = match format {
+        weft::LogFormat::Json => builder.json().try_init(),
+        weft::LogFormat::Pretty => builder.try_init(),
+    };
+}
+
 pub async fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging(weft::LogFormat::Pretty);
+    }
     match cli.command {
         Command::Inspect { component } => inspect::run(g, &component).await,
         Command::Invoke { component, action, call } => call::invoke(g, &component, &action, &call).await,
@@ -148,5 +175,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Connections(command) => connect::connections(g, command).await,
         Command::Keys(command) => keys::run(g, command).await,
         Command::Run(args) => run::run(g, &args).await,
+        Command::Serve(args) => serve::serve(g, &args).await,
+        Command::Workspaces(command) => serve::workspaces(g, command).await,
+        Command::ApiKeys(command) => serve::api_keys(g, command).await,
     }
 }

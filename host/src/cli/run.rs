@@ -101,6 +101,7 @@ pub async fn run(g: &Global, args: &RunArgs) -> Result<(), String> {
         vault,
         config.delivery.clone(),
         wake,
+        runtime.metrics(),
     );
     if args.once {
         for (name, report) in scheduler.poll_due_now().await {
@@ -215,7 +216,7 @@ async fn show_status(store: Arc<SqliteStore>, workspace: String, mut stopped: wa
     }
 }
 
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -40,7 +40,7 @@ pub enum ConnectionError {
 }
 
 /// What a builder or operator may see of a connection: never a secret.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
     pub id: String,
@@ -48,6 +48,7 @@ pub struct ConnectionInfo {
     pub connector: String,
     pub kind: ConnectionKind,
     pub base_url: String,
+    #[schema(value_type = Object)]
     pub facts: Value,
     pub status: ConnectionStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,19 +262,23 @@ impl Connections {
         Ok(oauth::authorize_url(&endpoints, self.app(manifest)?, redirect_uri, &state))
     }
 
-    /// Completes an authorization the user came back from with `code`.
+    /// Completes an authorization the user came back from with `code`;
+    /// `manifests` finds the connector's manifest by id.
     pub async fn complete_oauth(
         &self,
-        manifest: &ConnectorManifest,
+        manifests: &(dyn Fn(&str) -> Option<ConnectorManifest> + Send + Sync),
         state: &str,
         code: &str,
     ) -> Result<ConnectionInfo, ConnectionError> {
         let pending = self.store.take_pending(state).await?.ok_or_else(|| {
             ConnectionError::OAuth("the state is unknown or was already used; start connecting again".into())
         })?;
-        if now_secs() - pending.created_at > PENDING_TTL_SECS || pending.connector != manifest.id {
+        if now_secs() - pending.created_at > PENDING_TTL_SECS {
             return Err(ConnectionError::OAuth("the authorization expired; start connecting again".into()));
         }
+        let manifest = manifests(&pending.connector)
+            .ok_or_else(|| ConnectionError::OAuth(format!("the connector `{}` is not loaded", pending.connector)))?;
+        let manifest = &manifest;
         let endpoints = self.endpoints(manifest, &pending.base_url)?;
         let app = self.app(manifest)?;
         let mut form = vec![

@@ -129,6 +129,20 @@ impl Runtime {
         }))
     }
 
+    /// Records a call's time and, when it failed, its error kind.
+    fn observe<T>(
+        &self,
+        what: &str,
+        started: std::time::Instant,
+        result: Result<T, CallError>,
+    ) -> Result<T, CallError> {
+        self.metrics.call_time(what, started.elapsed());
+        if let Err(e) = &result {
+            self.metrics.call_error(e.code());
+        }
+        result
+    }
+
     fn context(connection: &Connection) -> types::CallContext {
         types::CallContext {
             base_url: connection.base_url.trim_end_matches('/').to_string(),
@@ -164,12 +178,15 @@ impl Runtime {
         let ctx = Self::context(connection);
         let input = input.to_string();
         let limits = self.config.limits_for(&connector.manifest.id);
+        let started_call = std::time::Instant::now();
         let result = tokio::time::timeout(limits.call_timeout(), async {
+            let started = std::time::Instant::now();
             let instance = connector.pre.instantiate_async(&mut store).await?;
+            self.metrics.instantiate_time(started.elapsed());
             instance.weft_connector_actions().call_execute(&mut store, &ctx, action, &input).await
         })
         .await;
-        let output = finish(&mut store, limits, result)?;
+        let output = self.observe("action", started_call, finish(&mut store, limits, result))?;
         if output.len() as u64 > limits.output_bytes {
             return Err(CallError::LimitExceeded {
                 limit: "output-bytes",
@@ -205,12 +222,15 @@ impl Runtime {
             cursor,
             meta: types::PollMeta { seed: meta.seed, limit: limits.events_per_poll, since: meta.since },
         };
+        let started_call = std::time::Instant::now();
         let result = tokio::time::timeout(limits.call_timeout(), async {
+            let started = std::time::Instant::now();
             let instance = connector.pre.instantiate_async(&mut store).await?;
+            self.metrics.instantiate_time(started.elapsed());
             instance.weft_connector_triggers().call_poll(&mut store, &ctx, &request).await
         })
         .await;
-        let response = finish(&mut store, limits, result)?;
+        let response = self.observe("poll", started_call, finish(&mut store, limits, result))?;
         if response.events.len() > limits.events_per_poll as usize {
             return Err(CallError::LimitExceeded {
                 limit: "events-per-poll",
@@ -260,12 +280,15 @@ impl Runtime {
         let ctx = Self::context(connection);
         let input = input.to_string();
         let limits = self.config.limits_for(&connector.manifest.id);
+        let started_call = std::time::Instant::now();
         let result = tokio::time::timeout(limits.call_timeout(), async {
+            let started = std::time::Instant::now();
             let instance = connector.pre.instantiate_async(&mut store).await?;
+            self.metrics.instantiate_time(started.elapsed());
             instance.weft_connector_options().call_choices(&mut store, &ctx, key, field, &input).await
         })
         .await;
-        let choices = finish(&mut store, limits, result)?;
+        let choices = self.observe("options", started_call, finish(&mut store, limits, result))?;
         Ok(choices.into_iter().map(|c| Choice { value: c.value, label: c.label }).collect())
     }
 }

@@ -71,7 +71,17 @@ impl Runtime {
         start_ticker(&engine, ticker_stop.clone())?;
         let client = build_client(&config.egress, config.static_hosts.clone());
         let permits = Arc::new(Semaphore::new(config.concurrency as usize));
-        Ok(Runtime { engine, linker, client, config, budgets: Default::default(), pooling, permits, ticker_stop })
+        Ok(Runtime {
+            engine,
+            linker,
+            client,
+            config,
+            budgets: Default::default(),
+            metrics: Default::default(),
+            pooling,
+            permits,
+            ticker_stop,
+        })
     }
 }
 

@@ -29,6 +29,7 @@ pub struct Runtime {
     config: HostConfig,
     /// Request budgets per upstream account.
     budgets: Budgets,
+    metrics: Arc<crate::metrics::Metrics>,
     /// Whether instances come from the pooling allocator.
     pooling: bool,
     /// One permit per call that may run at once; sized like the instance pool.
@@ -50,6 +51,11 @@ impl Runtime {
     /// The pooled, policed HTTP client (for host-side requests such as token refreshes).
     pub fn http_client(&self) -> HttpClient {
         self.client.clone()
+    }
+
+    /// The host's counters, for `/metrics`.
+    pub fn metrics(&self) -> Arc<crate::metrics::Metrics> {
+        self.metrics.clone()
     }
 
     /// How often requests waited for a rate-limit budget.
@@ -127,7 +133,7 @@ pub struct PollMeta {
     pub since: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub value: String,
     pub label: String,

@@ -95,4 +95,21 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     CREATE INDEX deliveries_by_subscription ON deliveries (subscription, status);
     "#,
     ),
+    (
+        3,
+        "workspaces and hashed API keys",
+        r#"
+    CREATE TABLE workspaces (
+        name TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    "#,
+    ),
 ];

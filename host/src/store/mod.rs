@@ -5,11 +5,13 @@
 //! the default implementation, and a server database can implement the same
 //! trait for several hosts sharing work.
 
+mod access;
 mod migrations;
 mod sqlite;
 mod sqlite_subscriptions;
 mod subscriptions;
 
+pub use access::{AccessStore, ApiKeyInfo, hash_key, new_api_key};
 pub use sqlite::SqliteStore;
 pub use subscriptions::*;
 
@@ -35,7 +37,7 @@ impl From<sqlx::Error> for StoreError {
 }
 
 /// How a connection authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionKind {
     /// OAuth 2.0 tokens that the host refreshes.
@@ -62,7 +64,7 @@ impl ConnectionKind {
 }
 
 /// Whether calls can use a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionStatus {
     Active,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Where a new subscription starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
     /// Record what exists, deliver what comes after.
@@ -40,7 +40,7 @@ impl Start {
 }
 
 /// Where a subscription's events go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Destination {
     /// POST each event as JSON, signed, retried with backoff for up to 24 h.
@@ -73,7 +73,7 @@ impl Destination {
 
 /// active: polled; paused: by a person; error: paused by the host after
 /// repeated failures that retrying cannot fix (`state_reason` says which).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubscriptionState {
     Active,
@@ -100,7 +100,7 @@ impl SubscriptionState {
 }
 
 /// A stored subscription.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
     pub id: String,
@@ -110,6 +110,7 @@ pub struct Subscription {
     pub trigger: String,
     /// The connection's name (or, for the CLI, a connection file).
     pub connection: String,
+    #[schema(value_type = Object)]
     pub input: Value,
     pub interval_secs: u32,
     pub start: Start,
@@ -136,7 +137,7 @@ pub struct Subscription {
 }
 
 /// An event as stored, readable by sequence number.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEvent {
     pub seq: i64,
@@ -144,6 +145,7 @@ pub struct StoredEvent {
     pub event_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
+    #[schema(value_type = Object)]
     pub data: Value,
     pub created_at: String,
 }
@@ -157,7 +159,7 @@ pub struct NewEvent {
 }
 
 /// Delivery status of one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeliveryStatus {
     Pending,
@@ -185,7 +187,7 @@ impl DeliveryStatus {
 }
 
 /// A delivery and the event it carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub event: StoredEvent,

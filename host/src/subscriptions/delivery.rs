@@ -39,6 +39,7 @@ pub struct Deliverer {
     vault: Arc<Vault>,
     settings: DeliverySettings,
     wake: Arc<Notify>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 fn now_ms() -> i64 {
@@ -53,8 +54,9 @@ impl Deliverer {
         vault: Arc<Vault>,
         settings: DeliverySettings,
         wake: Arc<Notify>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Arc<Deliverer> {
-        Arc::new(Deliverer { store, client, egress, vault, settings, wake })
+        Arc::new(Deliverer { store, client, egress, vault, settings, wake, metrics })
     }
 
     /// Delivers until `shutdown`; what is in flight then finishes or stays pending.
@@ -114,6 +116,7 @@ impl Deliverer {
             vault: self.vault.clone(),
             settings: self.settings.clone(),
             wake: self.wake.clone(),
+            metrics: self.metrics.clone(),
         })
     }
 
@@ -130,6 +133,7 @@ impl Deliverer {
             Destination::Pull => Ok(()),
         };
         let now = now_ms();
+        self.metrics.delivery(if result.is_ok() { "delivered" } else { "failed" });
         let saved = match result {
             Ok(()) => self.store.mark_delivered(seq).await.map(|()| true),
             Err(error) => {

@@ -95,6 +95,9 @@ impl Scheduler {
                 break;
             }
         }
+        let metrics = self.runtime.metrics();
+        metrics.poll(&sub.connector, if report.seeded { "seeded" } else { "ok" });
+        metrics.events(&sub.connector, report.new_events);
         if report.new_events > 0 {
             self.wake_deliverer();
         }
@@ -138,6 +141,7 @@ impl Scheduler {
         mut report: PollReport,
     ) -> PollReport {
         tracing::warn!(subscription = %sub.name, counts, "poll failed: {message}");
+        self.runtime.metrics().poll(&sub.connector, "failed");
         let failure = PollFailure {
             subscription: &sub.id,
             error: message,

@@ -1,0 +1,123 @@
+//! `weft serve`, `weft workspaces` and `weft api-keys`.
+
+use super::Global;
+use clap::{Args, Subcommand};
+use std::sync::Arc;
+use weft::Runtime;
+use weft::server::load_dir;
+use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key};
+use weft::subscriptions::Registry;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Check the configuration and the connectors, report, and exit.
+    #[arg(long)]
+    check: bool,
+}
+
+/// Runs the server until SIGTERM or SIGINT, then stops gracefully.
+pub async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
+    let config = g.host_config()?;
+    super::init_logging(config.server.log_format);
+    if args.check {
+        return check(&config).await;
+    }
+    let running = weft::server::start(config).await.map_err(|e| format!("{e:#}"))?;
+    eprintln!("weft serving on http://{} (API under /v1, OpenAPI at /v1/openapi.json)", running.addr);
+    super::run::wait_for_signal().await;
+    tracing::info!("shutting down: finishing calls, polls and deliveries in flight");
+    running.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn check(config: &weft::HostConfig) -> Result<(), String> {
+    let runtime = Runtime::new(config.clone()).map_err(|e| format!("{e:#}"))?;
+    println!("config: ok (listen {}, data dir {:?})", config.server.listen, config.data_dir);
+    let Some(dir) = &config.server.connectors_dir else {
+        return Err("no connectors_dir is configured ([server] connectors_dir or WEFT_CONNECTORS_DIR)".into());
+    };
+    let report = load_dir(&runtime, &Registry::default(), dir).await;
+    for (path, id, version) in &report.loaded {
+        println!("connector ok: {id} {version} ({})", path.display());
+    }
+    for (path, why) in &report.failed {
+        println!("connector skipped: {}: {why}", path.display());
+    }
+    if report.loaded.is_empty() {
+        return Err("no connector could be loaded".into());
+    }
+    Ok(())
+}
+
+async fn open_store(g: &Global) -> Result<Arc<SqliteStore>, String> {
+    let config = g.host_config()?;
+    let dir = config.data_dir.ok_or("no data directory: pass --data-dir or set WEFT_DATA_DIR")?;
+    Ok(Arc::new(SqliteStore::open(&dir.join("weft.db")).await.map_err(|e| e.to_string())?))
+}
+
+#[derive(Subcommand)]
+pub enum WorkspacesCommand {
+    /// Create a workspace.
+    Create { name: String },
+    /// List workspaces.
+    List,
+}
+
+pub async fn workspaces(g: &Global, command: WorkspacesCommand) -> Result<(), String> {
+    let store = open_store(g).await?;
+    match command {
+        WorkspacesCommand::Create { name } => {
+            store.create_workspace(&name).await.map_err(|e| e.to_string())?;
+            println!("created workspace `{name}`");
+        }
+        WorkspacesCommand::List => {
+            for name in store.workspaces().await.map_err(|e| e.to_string())? {
+                println!("{name}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create an API key for a workspace; the key is printed once.
+    Create {
+        #[arg(long = "for")]
+        workspace: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List a workspace's API keys (not the keys themselves).
+    List {
+        #[arg(long = "for")]
+        workspace: String,
+    },
+}
+
+pub async fn api_keys(g: &Global, command: ApiKeysCommand) -> Result<(), String> {
+    let store = open_store(g).await?;
+    match command {
+        ApiKeysCommand::Create { workspace, label } => {
+            if !store.workspace_exists(&workspace).await.map_err(|e| e.to_string())? {
+                return Err(format!("no workspace named `{workspace}`; create it with `weft workspaces create`"));
+            }
+            let (key, hash) = new_api_key();
+            let info = ApiKeyInfo {
+                id: hex::encode(rand::random::<[u8; 8]>()),
+                workspace,
+                label,
+                created_at: jiff::Timestamp::now().to_string(),
+            };
+            store.insert_api_key(&info, &hash).await.map_err(|e| e.to_string())?;
+            println!("{key}");
+            eprintln!("API key {} for workspace `{}` (shown once)", info.id, info.workspace);
+        }
+        ApiKeysCommand::List { workspace } => {
+            let keys = store.api_keys(&workspace).await.map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Counters for `/metrics`, in the Prometheus text format. A handful of
+//! families is all an operator needs; a map behind a mutex is plenty.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+type Labels = Vec<(&'static str, String)>;
+
+#[derive(Default)]
+struct Family {
+    help: &'static str,
+    kind: &'static str,
+    values: BTreeMap<Labels, f64>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    families: Mutex<BTreeMap<&'static str, Family>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    fn add(&self, name: &'static str, kind: &'static str, help: &'static str, labels: Labels, by: f64) {
+        let mut families = self.families.lock().unwrap_or_else(|p| p.into_inner());
+        let family = families.entry(name).or_insert_with(|| Family { help, kind, values: BTreeMap::new() });
+        *family.values.entry(labels).or_insert(0.0) += by;
+    }
+
+    pub fn poll(&self, connector: &str, outcome: &str) {
+        let labels = vec![("connector", connector.to_string()), ("outcome", outcome.to_string())];
+        self.add("weft_polls_total", "counter", "Trigger polls by connector and outcome.", labels, 1.0);
+    }
+
+    pub fn events(&self, connector: &str, count: usize) {
+        let labels = vec![("connector", connector.to_string())];
+        self.add("weft_events_total", "counter", "New events committed to the outbox.", labels, count as f64);
+    }
+
+    pub fn call_error(&self, kind: &str) {
+        let labels = vec![("kind", kind.to_string())];
+        self.add("weft_call_errors_total", "counter", "Failed connector calls by error kind.", labels, 1.0);
+    }
+
+    pub fn delivery(&self, outcome: &str) {
+        let labels = vec![("outcome", outcome.to_string())];
+        self.add("weft_deliveries_total", "counter", "Delivery attempts by outcome.", labels, 1.0);
+    }
+
+    pub fn call_time(&self, what: &str, elapsed: Duration) {
+        let labels = vec![("call", what.to_string())];
+        let help = "Time spent in connector calls (instantiation included), in seconds.";
+        self.add("weft_call_seconds_sum", "counter", help, labels.clone(), elapsed.as_secs_f64());
+        self.add("weft_call_seconds_count", "counter", "Connector calls timed.", labels, 1.0);
+    }
+
+    pub fn instantiate_time(&self, elapsed: Duration) {
+        let help = "Time spent instantiating components, in seconds.";
+        self.add("weft_instantiate_seconds_sum", "counter", help, Vec::new(), elapsed.as_secs_f64());
+        self.add("weft_instantiate_seconds_count", "counter", "Instantiations timed.", Vec::new(), 1.0);
+    }
+
+    /// The text exposition; `extra` adds gauges read at scrape time.
+    pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
+        let families = self.families.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = String::new();
+        for (name, family) in families.iter() {
+            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} {}", family.help, family.kind);
+            for (labels, value) in &family.values {
+                let labels: Vec<String> = labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+                    .collect();
+                let labels = if labels.is_empty() { String::new() } else { format!("{{{}}}", labels.join(",")) };
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        }
+        for (name, help, value) in extra {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+        out
+    }
+}

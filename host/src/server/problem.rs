@@ -1,0 +1,173 @@
+//! Errors as `application/problem+json` (RFC 9457) with stable codes a
+//! client can switch on, and a sentence a builder can act on.
+
+use crate::CallError;
+use crate::connections::ConnectionError;
+use crate::store::StoreError;
+use crate::subscriptions::SubscriptionError;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+
+/// A problem, boxed so results carrying one stay small.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem(Box<ProblemBody>);
+
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ProblemBody as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for Problem {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Problem".into()
+    }
+}
+
+/// What went wrong and what to do (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProblemBody {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What happened and what to do, in a sentence.
+    pub detail: String,
+    /// A stable code: `invalid-input`, `missing-scope`, `reconnect-required`,
+    /// `rate-limited`, `not-found`, `unauthorized`, `conflict`, `malformed-json`, …
+    pub code: String,
+    /// The input field to blame, as a JSON pointer, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+        Problem(Box::new(ProblemBody {
+            kind: format!("https://weft.dev/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            field: None,
+        }))
+    }
+
+    pub fn with_field(mut self, field: Option<String>) -> Problem {
+        self.0.field = field;
+        self
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(*self.0)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}
+
+impl From<CallError> for Problem {
+    fn from(e: CallError) -> Problem {
+        use crate::ConnectorFailure as F;
+        let code = e.code();
+        let status = match &e {
+            CallError::InvalidInput(_) | CallError::Connector(F::InvalidInput { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            CallError::UnknownKey(_) | CallError::Connector(F::NotFound(_)) => StatusCode::NOT_FOUND,
+            CallError::Connector(F::Unauthorized(_)) | CallError::ReconnectRequired(_) => StatusCode::CONFLICT,
+            CallError::Connector(F::Forbidden { .. }) | CallError::EgressDenied(_) => StatusCode::FORBIDDEN,
+            CallError::Connector(F::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            CallError::Connector(F::Transient(_)) | CallError::LimitExceeded { limit: "call-timeout", .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        let field = match &e {
+            CallError::InvalidInput(problems) => problems.first().map(|p| p.field.clone()),
+            CallError::Connector(F::InvalidInput { field, .. }) => field.clone(),
+            _ => None,
+        };
+        Problem::new(status, code, e.to_string()).with_field(field)
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            StoreError::Conflict(what) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists; choose another name"))
+            }
+            other => {
+                tracing::error!("store error: {other}");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server's database failed; try again")
+            }
+        }
+    }
+}
+
+impl From<ConnectionError> for Problem {
+    fn from(e: ConnectionError) -> Problem {
+        match e {
+            ConnectionError::NotFound(name) => Problem::not_found(format!("no connection named `{name}`")),
+            ConnectionError::Store(s) => s.into(),
+            ConnectionError::Invalid(m) => Problem::invalid(m),
+            ConnectionError::OAuth(m) => Problem::new(StatusCode::BAD_REQUEST, "oauth-failed", m),
+            other => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
+        }
+    }
+}
+
+impl From<SubscriptionError> for Problem {
+    fn from(e: SubscriptionError) -> Problem {
+        match e {
+            SubscriptionError::Invalid(m) => Problem::invalid(m),
+            SubscriptionError::NotFound(n) => Problem::not_found(format!("no subscription named `{n}`")),
+            SubscriptionError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A JSON body whose rejections are problems: malformed JSON is a 400
+/// naming where it broke, a body of the wrong shape a 422 naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(Problem::invalid(e.body_text())),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "malformed-json",
+                "send the body as JSON with `Content-Type: application/json`",
+            )),
+            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, "malformed-json", e.body_text())),
+        }
+    }
+}

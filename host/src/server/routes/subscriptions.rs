@@ -1,0 +1,265 @@
+//! Subscriptions: create, list, get, pause, resume, delete; events by
+//! cursor; deliveries and replay.
+
+use crate::server::AppState;
+use crate::server::auth::Workspace;
+use crate::server::problem::{ApiJson, Problem};
+use crate::store::{
+    Delivery, DeliveryStatus, Destination, Start, StoredEvent, Subscription, SubscriptionState, SubscriptionStore,
+};
+use crate::subscriptions::{self, NewSubscription};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_subscription, list_subscriptions))
+        .routes(routes!(get_subscription, delete_subscription))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(events))
+        .routes(routes!(deliveries))
+        .routes(routes!(replay))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateSubscription {
+    pub name: String,
+    pub connector: String,
+    pub trigger: String,
+    /// The connection's name.
+    pub connection: String,
+    /// The trigger's input, valid against its input schema.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub input: Option<Value>,
+    /// Seconds between polls (60 to 900, never below the trigger's minimum); default: the trigger's.
+    #[serde(default)]
+    pub interval_seconds: Option<u32>,
+    /// `now` (default), `all`, or an RFC 3339 time.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// A webhook URL, `file:PATH`, `stdout` or `pull`.
+    pub destination: String,
+    /// The webhook signing secret; generated (and returned once) when absent.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedSubscription {
+    pub subscription: Subscription,
+    /// The generated webhook signing secret; returned only now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+}
+
+async fn find(state: &AppState, workspace: &str, name: &str) -> Result<Subscription, Problem> {
+    state
+        .store
+        .subscription(workspace, name)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no subscription named `{name}`")))
+}
+
+/// Subscribes to a trigger.
+#[utoipa::path(post, path = "/v1/subscriptions", tag = "subscriptions", request_body = CreateSubscription,
+    responses((status = 201, body = CreatedSubscription), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn create_subscription(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    ApiJson(body): ApiJson<CreateSubscription>,
+) -> Result<(StatusCode, Json<CreatedSubscription>), Problem> {
+    state.connections.get(&workspace, &body.connection).await?;
+    let new = NewSubscription {
+        workspace,
+        name: body.name,
+        connector: body.connector,
+        trigger: body.trigger,
+        connection: body.connection,
+        input: body.input.unwrap_or_else(|| Value::Object(Default::default())),
+        interval_secs: body.interval_seconds,
+        start: Start::parse(body.start.as_deref().unwrap_or("now"))
+            .map_err(|e| Problem::invalid(e).with_field(Some("/start".into())))?,
+        destination: Destination::parse(&body.destination)
+            .map_err(|e| Problem::invalid(e).with_field(Some("/destination".into())))?,
+        webhook_secret: body.webhook_secret,
+    };
+    if matches!(new.destination, Destination::File { .. } | Destination::Stdout) {
+        return Err(Problem::invalid(
+            "the server delivers to webhooks or keeps events for pulling; use a URL or `pull`",
+        )
+        .with_field(Some("/destination".into())));
+    }
+    let interval = subscriptions::validate(&new, &state.registry)?;
+    let (subscription, webhook_secret) = subscriptions::build(new, interval, &state.vault);
+    state.store.insert_subscription(&subscription).await?;
+    Ok((StatusCode::CREATED, Json(CreatedSubscription { subscription, webhook_secret })))
+}
+
+/// Lists the workspace's subscriptions with their state and last error.
+#[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions",
+    responses((status = 200, body = Vec<Subscription>)), security(("api_key" = [])))]
+async fn list_subscriptions(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+) -> Result<Json<Vec<Subscription>>, Problem> {
+    Ok(Json(state.store.subscriptions(&workspace).await?))
+}
+
+/// One subscription.
+#[utoipa::path(get, path = "/v1/subscriptions/{name}", tag = "subscriptions", params(("name" = String, Path)),
+    responses((status = 200, body = Subscription), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn get_subscription(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+) -> Result<Json<Subscription>, Problem> {
+    Ok(Json(find(&state, &workspace, &name).await?))
+}
+
+/// Deletes a subscription with its events and deliveries.
+#[utoipa::path(delete, path = "/v1/subscriptions/{name}", tag = "subscriptions", params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn delete_subscription(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    state.store.delete_subscription(&sub.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pauses polling.
+#[utoipa::path(post, path = "/v1/subscriptions/{name}/pause", tag = "subscriptions", params(("name" = String, Path)),
+    responses((status = 200, body = Subscription), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn pause(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+) -> Result<Json<Subscription>, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    state.store.set_state(&sub.id, SubscriptionState::Paused, Some("paused by a person")).await?;
+    Ok(Json(find(&state, &workspace, &name).await?))
+}
+
+/// Resumes polling (also after the host paused it on errors).
+#[utoipa::path(post, path = "/v1/subscriptions/{name}/resume", tag = "subscriptions", params(("name" = String, Path)),
+    responses((status = 200, body = Subscription), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn resume(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+) -> Result<Json<Subscription>, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    state.store.set_state(&sub.id, SubscriptionState::Active, None).await?;
+    Ok(Json(find(&state, &workspace, &name).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Events after this sequence number (the `next` of the previous page); 0 for the first.
+    pub after: Option<i64>,
+    /// At most this many (1-1000, default 100).
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub events: Vec<StoredEvent>,
+    /// Pass as `after` for the next page.
+    pub next: i64,
+}
+
+/// Events by cursor, for builders that pull.
+#[utoipa::path(get, path = "/v1/subscriptions/{name}/events", tag = "subscriptions",
+    params(("name" = String, Path), EventsQuery),
+    responses((status = 200, body = EventPage), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn events(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<EventPage>, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    let after = q.after.unwrap_or(0);
+    let events = subscriptions::events(&*state.store, &sub, after, q.limit.unwrap_or(100)).await?;
+    let next = events.last().map_or(after, |e| e.seq);
+    Ok(Json(EventPage { events, next }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeliveriesQuery {
+    /// `pending`, `delivered` or `dead`.
+    pub status: Option<String>,
+}
+
+/// Deliveries with their status, newest first.
+#[utoipa::path(get, path = "/v1/subscriptions/{name}/deliveries", tag = "subscriptions",
+    params(("name" = String, Path), DeliveriesQuery),
+    responses((status = 200, body = Vec<Delivery>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn deliveries(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+    Query(q): Query<DeliveriesQuery>,
+) -> Result<Json<Vec<Delivery>>, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some("pending") => Some(DeliveryStatus::Pending),
+        Some("delivered") => Some(DeliveryStatus::Delivered),
+        Some("dead") => Some(DeliveryStatus::Dead),
+        Some(other) => {
+            return Err(Problem::invalid(format!("status `{other}` is not pending, delivered or dead"))
+                .with_field(Some("status".into())));
+        }
+    };
+    Ok(Json(subscriptions::deliveries(&*state.store, &sub, status).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// One dead delivery's sequence number; all dead ones when absent.
+    #[serde(default)]
+    pub seq: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Replayed {
+    pub replayed: u64,
+}
+
+/// Puts dead-lettered deliveries back in the outbox.
+#[utoipa::path(post, path = "/v1/subscriptions/{name}/deliveries/replay", tag = "subscriptions",
+    params(("name" = String, Path)), request_body = ReplayRequest,
+    responses((status = 200, body = Replayed), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn replay(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<ReplayRequest>,
+) -> Result<Json<Replayed>, Problem> {
+    let sub = find(&state, &workspace, &name).await?;
+    let replayed = state.store.replay(&sub.id, body.seq, jiff::Timestamp::now().as_millisecond()).await?;
+    state.wake.notify_one();
+    Ok(Json(Replayed { replayed }))
+}

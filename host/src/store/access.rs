@@ -1,0 +1,116 @@
+//! Workspaces and their API keys. Keys are stored as SHA-256 hashes: the
+//! database alone cannot be used to call the API.
+
+use super::StoreError;
+use super::sqlite::SqliteStore;
+use async_trait::async_trait;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub workspace: String,
+    pub label: String,
+    pub created_at: String,
+}
+
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    async fn create_workspace(&self, name: &str) -> Result<(), StoreError>;
+    async fn workspaces(&self) -> Result<Vec<String>, StoreError>;
+    async fn workspace_exists(&self, name: &str) -> Result<bool, StoreError>;
+    async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError>;
+    /// The workspace a key hash belongs to.
+    async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError>;
+    async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError>;
+    async fn delete_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+impl AccessStore for SqliteStore {
+    async fn create_workspace(&self, name: &str) -> Result<(), StoreError> {
+        let result = sqlx::query("INSERT INTO workspaces (name, created_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(jiff::Timestamp::now().to_string())
+            .execute(self.pool())
+            .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("a workspace named `{name}`")))
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    async fn workspaces(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT name FROM workspaces ORDER BY name").fetch_all(self.pool()).await?)
+    }
+
+    async fn workspace_exists(&self, name: &str) -> Result<bool, StoreError> {
+        let found: Option<String> = sqlx::query_scalar("SELECT name FROM workspaces WHERE name = ?")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO api_keys (id, workspace, hash, label, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&key.id)
+            .bind(&key.workspace)
+            .bind(hash)
+            .bind(&key.label)
+            .bind(&key.created_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT workspace FROM api_keys WHERE hash = ?")
+            .bind(hash)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, workspace, label, created_at FROM api_keys WHERE workspace = ? ORDER BY created_at",
+        )
+        .bind(workspace)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyInfo {
+                    id: r.try_get("id")?,
+                    workspace: r.try_get("workspace")?,
+                    label: r.try_get("label")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM api_keys WHERE workspace = ? AND id = ?")
+            .bind(workspace)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// A new API key: the secret shown once, and its hash to store.
+pub fn new_api_key() -> (String, String) {
+    let key = format!("weft_{}", hex::encode(rand::random::<[u8; 24]>()));
+    let hash = hash_key(&key);
+    (key, hash)
+}
+
+pub fn hash_key(key: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()))
+}

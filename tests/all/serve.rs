@@ -1,0 +1,395 @@
+//! `weft serve` driven over HTTP only: workspaces and keys, connections,
+//! subscriptions delivering to a webhook, actions, dropdowns, pausing,
+//! problems for bad requests, the OpenAPI document, and a graceful stop.
+
+use crate::sink;
+use crate::support::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const ADMIN: &str = "admin-key-for-the-e2e-test";
+
+pub struct Server {
+    pub child: tokio::process::Child,
+    pub url: String,
+    http: reqwest::Client,
+}
+
+pub fn write_config(dir: &Path) -> PathBuf {
+    let connectors = dir.join("connectors");
+    std::fs::create_dir_all(&connectors).expect("connectors dir");
+    std::fs::copy(component(), connectors.join("ghl_social_planner.wasm")).expect("copy component");
+    let config = dir.join("weft.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{data}\"\ncache_dir = \"{cache}\"\n[server]\nlisten = \"127.0.0.1:0\"\nconnectors_dir = \"{conn}\"\nadmin_key = \"{ADMIN}\"\n\
+             [egress]\nallow_loopback = true\n[scheduler]\ndev_interval_ms = 60\n[delivery]\nfirst_backoff_ms = 50\n",
+            data = dir.join("data").display(),
+            cache = weft_tests::workspace_root().join("target").join("test-component-cache").display(),
+            conn = connectors.display(),
+        ),
+    )
+    .expect("config");
+    config
+}
+
+impl Server {
+    pub async fn start(config: &Path, log: PathBuf) -> Server {
+        // Only what this start writes counts: the log may hold earlier runs.
+        let offset = std::fs::metadata(&log).map(|m| m.len() as usize).unwrap_or(0);
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log");
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(["serve", "--config", config.to_str().expect("utf-8")])
+            .env("RUST_LOG", "weft=info")
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start weft serve");
+        let mut url = None;
+        for _ in 0..300 {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = text.get(offset..).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains("weft serving on ")) {
+                url =
+                    line.split("weft serving on ").nth(1).and_then(|r| r.split_whitespace().next()).map(str::to_string);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let url = url.unwrap_or_else(|| {
+            panic!("weft serve did not start: {}", std::fs::read_to_string(&log).unwrap_or_default())
+        });
+        Server { child, url, http: reqwest::Client::new() }
+    }
+
+    /// Sends a request; returns the status, the content type and the JSON body (Null when none).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, String, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = response.text().await.unwrap_or_default();
+        (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Creates a workspace and returns a key for it.
+    pub async fn workspace(&self, name: &str) -> String {
+        let (status, _, _) = self.call(Method::POST, "/v1/workspaces", Some(ADMIN), Some(json!({"name": name}))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _, key) = self
+            .call(Method::POST, &format!("/v1/workspaces/{name}/api-keys"), Some(ADMIN), Some(json!({"label": "e2e"})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        key["key"].as_str().expect("the key").to_string()
+    }
+
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("stops within 30 s")
+            .expect("status")
+    }
+}
+
+async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+fn assert_problem(status: StatusCode, kind: &str, body: &Value, want_status: StatusCode, code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(kind, "application/problem+json", "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], want_status.as_u16());
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_life_cycle_over_http() {
+    let world = World::new().await;
+    let account = world.sim.sim.add_account(
+        LOCATION,
+        ghl_sim::NewAccount { name: "Acme page".into(), platform: "facebook".into(), ..Default::default() },
+    );
+    world.create_tags(&["existing"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let (sink, hook) = sink::start().await;
+
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(server.call(Method::GET, path, None, None).await.0, StatusCode::OK, "{path}");
+    }
+    let key = server.workspace("acme").await;
+    let other = server.workspace("other").await;
+    let k = Some(key.as_str());
+
+    let (status, _, list) = server.call(Method::GET, "/v1/connectors", k, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list[0]["id"], "ghl-social-planner");
+    let (_, _, trigger) = server.call(Method::GET, "/v1/connectors/ghl-social-planner/triggers/new-tag", k, None).await;
+    assert_eq!(trigger["inputSchema"]["type"], "object");
+
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    let (status, _, created) = server.call(Method::POST, "/v1/connections", k, Some(conn)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(!created.to_string().contains(TOKEN), "the token is never shown");
+    let (status, _, tested) = server.call(Method::POST, "/v1/connections/pit/test", k, None).await;
+    assert_eq!((status, tested["ok"].clone()), (StatusCode::OK, json!(true)), "{tested}");
+
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": hook});
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", k, Some(sub)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["webhookSecret"].as_str().expect("a signing secret").to_string();
+    assert!(
+        wait_until(async || server.call(Method::GET, "/v1/subscriptions/tags", k, None).await.2["seeded"] == true)
+            .await
+    );
+
+    world.create_tags(&["from the api"]);
+    assert!(wait_until(async || !sink.all().is_empty()).await, "the event reached the webhook");
+    let got = &sink.all()[0];
+    assert_eq!(got.body["data"]["tag"], "from the api");
+    let header = got.signature.as_deref().expect("signed");
+    let t: i64 = header.split(',').next().and_then(|p| p.strip_prefix("t=")).and_then(|t| t.parse().ok()).expect("t");
+    assert_eq!(header, weft::subscriptions::sign(secret.as_bytes(), t, &got.raw));
+
+    let (_, _, page) = server.call(Method::GET, "/v1/subscriptions/tags/events?after=0", k, None).await;
+    assert_eq!(page["events"].as_array().map(Vec::len), Some(1), "{page}");
+    let (_, _, deliveries) =
+        server.call(Method::GET, "/v1/subscriptions/tags/deliveries?status=delivered", k, None).await;
+    assert_eq!(deliveries.as_array().map(Vec::len), Some(1), "{deliveries}");
+
+    let run = json!({"connection": "pit", "input": {"searchText": "api"}});
+    let (status, _, out) =
+        server.call(Method::POST, "/v1/connectors/ghl-social-planner/actions/find-tags/run", k, Some(run)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["output"]["tags"][0]["tag"], "from the api");
+    let ask = json!({"key": "get-statistics", "field": "profileIds", "connection": "pit"});
+    let (_, _, choices) = server.call(Method::POST, "/v1/connectors/ghl-social-planner/options", k, Some(ask)).await;
+    assert_eq!(choices[0]["value"], account.profile_id, "{choices}");
+
+    let (_, _, paused) = server.call(Method::POST, "/v1/subscriptions/tags/pause", k, None).await;
+    assert_eq!(paused["state"], "paused");
+    world.create_tags(&["while paused"]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sink.all().len(), 1, "nothing is delivered while paused");
+    let (_, _, resumed) = server.call(Method::POST, "/v1/subscriptions/tags/resume", k, None).await;
+    assert_eq!(resumed["state"], "active");
+    assert!(wait_until(async || sink.all().len() == 2).await, "delivered after resuming");
+
+    let (status, _, _) = server.call(Method::DELETE, "/v1/subscriptions/tags", k, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, kind, body) = server.call(Method::GET, "/v1/subscriptions/tags", k, None).await;
+    assert_problem(status, &kind, &body, StatusCode::NOT_FOUND, "not-found");
+
+    let (_, _, metrics_text) = (
+        StatusCode::OK,
+        (),
+        reqwest::get(format!("{}/metrics", server.url)).await.expect("metrics").text().await.expect("text"),
+    );
+    assert!(
+        metrics_text.contains("weft_polls_total") && metrics_text.contains("weft_deliveries_total"),
+        "{metrics_text}"
+    );
+    let _ = other;
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_problems_and_change_nothing() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let key = server.workspace("acme").await;
+    let other = server.workspace("other").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+
+    let (s, k, b) = server.call(Method::GET, "/v1/connections", None, None).await;
+    assert_problem(s, &k, &b, StatusCode::UNAUTHORIZED, "missing-api-key");
+    let (s, k, b) = server.call(Method::GET, "/v1/connections", Some("weft_not_a_key"), None).await;
+    assert_problem(s, &k, &b, StatusCode::UNAUTHORIZED, "invalid-api-key");
+    let (s, k, b) = server.call(Method::GET, "/v1/connections/pit", Some(&other), None).await;
+    assert_problem(s, &k, &b, StatusCode::NOT_FOUND, "not-found");
+    let (s, _, listed) = server.call(Method::GET, "/v1/connections", Some(&other), None).await;
+    assert_eq!((s, listed), (StatusCode::OK, json!([])), "another workspace sees nothing");
+    let (s, k, b) = server.call(Method::DELETE, "/v1/connections/pit", Some(&other), None).await;
+    assert_problem(s, &k, &b, StatusCode::NOT_FOUND, "not-found");
+
+    let raw = reqwest::Client::new()
+        .post(format!("{}/v1/subscriptions", server.url))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{\"name\": \"tags\", ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    let kind = raw.headers()["content-type"].to_str().expect("type").to_string();
+    let body: Value = raw.json().await.expect("json");
+    assert_problem(StatusCode::BAD_REQUEST, &kind, &body, StatusCode::BAD_REQUEST, "malformed-json");
+
+    let bad_input = json!({"name": "x", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit",
+        "destination": "pull", "input": {"nameContains": 3}});
+    let (s, k, b) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(bad_input)).await;
+    assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+    assert!(b["detail"].as_str().unwrap_or("").contains("/nameContains"), "{b}");
+    let run = json!({"connection": "pit", "input": {"limit": 500}});
+    let (s, k, b) = server
+        .call(Method::POST, "/v1/connectors/ghl-social-planner/actions/find-tags/run", Some(&key), Some(run))
+        .await;
+    assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+    assert_eq!(b["field"], "/limit");
+
+    let (_, _, subs) = server.call(Method::GET, "/v1/subscriptions", Some(&key), None).await;
+    assert_eq!(subs, json!([]), "nothing was created");
+    let (_, _, conns) = server.call(Method::GET, "/v1/connections", Some(&key), None).await;
+    assert_eq!(conns.as_array().map(Vec::len), Some(1), "the connection is untouched");
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_valid_and_covers_every_route() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let (status, _, doc) = server.call(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+    let parsed: Result<oas3::OpenApiV3Spec, _> = oas3::from_json(doc.to_string());
+    assert!(parsed.is_ok(), "the document parses as OpenAPI 3.1: {:?}", parsed.err());
+    let paths: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
+    for path in [
+        "/v1/workspaces",
+        "/v1/workspaces/{workspace}/api-keys",
+        "/v1/connectors",
+        "/v1/connectors/{id}",
+        "/v1/connectors/{id}/triggers/{key}",
+        "/v1/connectors/{id}/actions/{key}",
+        "/v1/connectors/{id}/actions/{key}/run",
+        "/v1/connectors/{id}/options",
+        "/v1/connections",
+        "/v1/connections/oauth",
+        "/v1/oauth/callback",
+        "/v1/connections/{name}",
+        "/v1/connections/{name}/test",
+        "/v1/subscriptions",
+        "/v1/subscriptions/{name}",
+        "/v1/subscriptions/{name}/pause",
+        "/v1/subscriptions/{name}/resume",
+        "/v1/subscriptions/{name}/events",
+        "/v1/subscriptions/{name}/deliveries",
+        "/v1/subscriptions/{name}/deliveries/replay",
+    ] {
+        assert!(paths.contains(&path), "{path} is missing from the document");
+    }
+    // Every $ref points at a schema the document has.
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap_or_default();
+        assert!(doc["components"]["schemas"].get(name).is_some(), "dangling $ref to {name}");
+    }
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_polling_loses_nothing() {
+    let world = std::sync::Arc::new(World::new().await);
+    let dir = tempfile::tempdir().expect("dir");
+    let config = write_config(dir.path());
+    let log = dir.path().join("serve.log");
+    let (sink, hook) = sink::start().await;
+    let server = Server::start(&config, log.clone()).await;
+    let key = server.workspace("acme").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit",
+        "destination": hook, "start": "all"});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+
+    let mut server = server;
+    for round in 0..4 {
+        world.create_tags(&[&format!("round {round} a"), &format!("round {round} b")]);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let status = server.terminate().await;
+        assert!(status.success(), "a graceful stop exits 0: {status}");
+        server = Server::start(&config, log.clone()).await;
+    }
+    let created: std::collections::HashSet<String> = world.sim.sim.tags(LOCATION).into_iter().map(|t| t.tag).collect();
+    assert!(
+        wait_until(async || sink.tag_names().len() == created.len()).await,
+        "{:?} vs {created:?}",
+        sink.tag_names()
+    );
+    assert_eq!(sink.tag_names(), created);
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(log_text.contains("shutting down"), "the server logged its graceful stop");
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_component_is_skipped_and_a_new_version_is_picked_up_without_losing_state() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = write_config(dir.path());
+    let connectors = dir.path().join("connectors");
+    std::fs::write(connectors.join("broken.wasm"), b"not a component").expect("broken file");
+
+    let check = weft_with(&["serve", "--config", config.to_str().expect("utf-8"), "--check"], TOKEN, &[]).await;
+    assert!(check.status.success(), "{}", stderr(&check));
+    let report = stdout(&check);
+    assert!(report.contains("connector ok: ghl-social-planner"), "{report}");
+    assert!(report.contains("connector skipped:") && report.contains("broken.wasm"), "{report}");
+
+    let log = dir.path().join("serve.log");
+    let server = Server::start(&config, log.clone()).await;
+    let (sink, hook) = sink::start().await;
+    let key = server.workspace("acme").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": hook});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    assert!(
+        wait_until(
+            async || server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await.2["seeded"] == true
+        )
+        .await
+    );
+    world.create_tags(&["before the upgrade"]);
+    assert!(wait_until(async || sink.all().len() == 1).await);
+
+    let upgraded = crate::subscriptions::new_build_of(component(), dir.path());
+    std::fs::copy(&upgraded, connectors.join("ghl_social_planner.wasm")).expect("replace the component");
+    assert!(
+        wait_until(async || std::fs::read_to_string(&log).unwrap_or_default().contains("loaded a new version")).await,
+        "the new file is picked up"
+    );
+    world.create_tags(&["after the upgrade"]);
+    assert!(wait_until(async || sink.all().len() == 2).await, "{:?}", sink.all());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.tag_names(), ["before the upgrade", "after the upgrade"].map(String::from).into());
+    assert_eq!(sink.all().len(), 2, "nothing re-seeded or redelivered");
+    assert!(server.terminate().await.success());
+}
