@@ -11,7 +11,7 @@ mod check;
 mod schema;
 
 pub use check::{ManifestProblem, check};
-pub use schema::{manifest_json_schema, schema_of};
+pub use schema::{canonical_json, manifest_json_schema, schema_of};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

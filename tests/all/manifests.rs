@@ -5,9 +5,7 @@ use serde_json::Value;
 use std::path::Path;
 
 fn pretty(v: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(v).expect("serialise");
-    text.push('\n');
-    text
+    weft_manifest::canonical_json(v)
 }
 
 /// Compares `path` with `expected`, or rewrites it under `BLESS=1`.
