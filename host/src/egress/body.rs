@@ -3,21 +3,23 @@
 use super::hooks::{CallReport, LimitHit};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use wasmtime_wasi_http::Error as HttpError;
 
+/// A response body from upstream, errors already in wasi:http's terms.
+pub type UpstreamBody = http_body_util::combinators::UnsyncBoxBody<Bytes, HttpError>;
+
 pub struct LimitedBody {
-    inner: Incoming,
+    inner: UpstreamBody,
     remaining: u64,
     cap: u64,
     report: Arc<Mutex<CallReport>>,
 }
 
 impl LimitedBody {
-    pub fn new(inner: Incoming, cap: u64, report: Arc<Mutex<CallReport>>) -> Self {
+    pub fn new(inner: UpstreamBody, cap: u64, report: Arc<Mutex<CallReport>>) -> Self {
         LimitedBody { inner, remaining: cap, cap, report }
     }
 }
@@ -30,7 +32,7 @@ impl Body for LimitedBody {
         let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(HttpError::from(e)))),
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
             Poll::Ready(Some(Ok(frame))) => frame,
         };
         if let Some(data) = frame.data_ref() {

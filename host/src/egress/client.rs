@@ -77,6 +77,19 @@ impl tower_service::Service<Name> for GuardedResolver {
 
 pub type HttpClient = Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>;
 
+/// Answers a connector's request inside the process: benchmarks use it to
+/// measure the sandbox alone, with no socket in the way.
+pub type Responder = Arc<dyn Fn(http::Request<Bytes>) -> http::Response<Bytes> + Send + Sync>;
+
+/// Where connector requests go once they passed the policy.
+#[derive(Clone)]
+pub enum Upstream {
+    /// The pooled, address-guarded client: production.
+    Network(HttpClient),
+    /// An in-process responder.
+    InProcess(Responder),
+}
+
 /// Builds the shared client. `hosts` overrides DNS for the names it lists.
 pub fn build_client(config: &EgressConfig, hosts: StaticHosts) -> HttpClient {
     let policy = Arc::new(EgressPolicy::new(Vec::new(), config.clone()));

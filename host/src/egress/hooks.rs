@@ -1,8 +1,8 @@
 //! `WasiHttpHooks` for one call: every request a connector makes passes the
 //! policy here, gets its credential here, and is counted and capped here.
 
-use super::body::LimitedBody;
-use super::client::{HttpClient, find_refusal};
+use super::body::{LimitedBody, UpstreamBody};
+use super::client::{Upstream, find_refusal};
 use super::credential::{Credential, CredentialProblem};
 use super::policy::{EgressPolicy, Origin};
 use crate::secret::Secret;
@@ -51,7 +51,7 @@ pub struct EgressHooks {
     pub budget: Option<Arc<super::budget::Budget>>,
     pub policy: Arc<EgressPolicy>,
     pub credential: Option<Arc<Credential>>,
-    pub client: HttpClient,
+    pub client: Upstream,
     pub caps: RequestCaps,
     pub report: Arc<Mutex<CallReport>>,
 }
@@ -153,7 +153,7 @@ struct Outgoing {
     uri: http::Uri,
     headers: http::HeaderMap,
     timeout: Duration,
-    client: HttpClient,
+    client: Upstream,
     report: Arc<Mutex<CallReport>>,
     max_body: u64,
     budget: Option<Arc<super::budget::Budget>>,
@@ -211,7 +211,7 @@ impl Outgoing {
         &self,
         body: Bytes,
         authorization: Option<&Secret>,
-    ) -> wasmtime_wasi_http::Result<http::Response<hyper::body::Incoming>> {
+    ) -> wasmtime_wasi_http::Result<http::Response<UpstreamBody>> {
         let mut request = http::Request::builder().method(self.method.clone()).uri(self.uri.clone());
         if let Some(headers) = request.headers_mut() {
             *headers = self.headers.clone();
@@ -225,7 +225,16 @@ impl Outgoing {
         if let Some(budget) = &self.budget {
             budget.acquire().await;
         }
-        let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+        let client = match &self.client {
+            Upstream::Network(client) => client,
+            Upstream::InProcess(respond) => {
+                let (parts, body) = request.into_parts();
+                let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                let response = respond(http::Request::from_parts(parts, body));
+                return Ok(response.map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync()));
+            }
+        };
+        let response = match tokio::time::timeout(self.timeout, client.request(request)).await {
             Err(_) => return Err(HttpError::ConnectionReadTimeout),
             Ok(Err(e)) => {
                 if let Some(why) = find_refusal(&e) {
@@ -235,7 +244,7 @@ impl Outgoing {
                 tracing::debug!(error = %e, "connector request failed");
                 return Err(if e.is_connect() { HttpError::ConnectionRefused } else { HttpError::HttpProtocolError });
             }
-            Ok(Ok(response)) => response,
+            Ok(Ok(response)) => response.map(|b| b.map_err(HttpError::from).boxed_unsync()),
         };
         let remaining =
             response.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
@@ -254,7 +263,7 @@ impl Outgoing {
         Ok(response)
     }
 
-    fn to_guest(&self, response: http::Response<hyper::body::Incoming>) -> (http::Response<WasiBody>, GuestIo) {
+    fn to_guest(&self, response: http::Response<UpstreamBody>) -> (http::Response<WasiBody>, GuestIo) {
         let report = self.report.clone();
         let max = self.max_body;
         let response = response.map(|incoming| LimitedBody::new(incoming, max, report).boxed_unsync());
@@ -270,7 +279,7 @@ fn done() -> GuestIo {
 
 /// Reads at most `REJECTION_BODY_CAP` bytes of a (small) rejection body.
 async fn read_capped(
-    response: http::Response<hyper::body::Incoming>,
+    response: http::Response<UpstreamBody>,
 ) -> wasmtime_wasi_http::Result<(http::response::Parts, Bytes)> {
     let (head, body) = response.into_parts();
     let limited = http_body_util::Limited::new(body, REJECTION_BODY_CAP);

@@ -31,7 +31,7 @@ impl Runtime {
             budget,
             policy: Arc::new(policy),
             credential: credential.map(Arc::new),
-            client: self.client.clone(),
+            client: self.upstream.clone(),
             caps: RequestCaps {
                 max_requests: limits.requests_per_call,
                 max_response_bytes: limits.response_body_bytes,

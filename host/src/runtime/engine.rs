@@ -55,6 +55,18 @@ impl Runtime {
         Self::build(config, false)
     }
 
+    /// A host whose connector requests are answered by `responder` inside
+    /// the process (the policy still applies): for measuring the sandbox alone.
+    pub fn with_responder(
+        config: HostConfig,
+        pooling: bool,
+        responder: crate::egress::Responder,
+    ) -> anyhow::Result<Runtime> {
+        let mut runtime = Self::build(config, pooling)?;
+        runtime.upstream = crate::egress::Upstream::InProcess(responder);
+        Ok(runtime)
+    }
+
     fn build(config: HostConfig, pooling: bool) -> anyhow::Result<Runtime> {
         let mut wasm = Config::new();
         wasm.epoch_interruption(true);
@@ -71,10 +83,12 @@ impl Runtime {
         start_ticker(&engine, ticker_stop.clone())?;
         let client = build_client(&config.egress, config.static_hosts.clone());
         let permits = Arc::new(Semaphore::new(config.concurrency as usize));
+        let upstream = crate::egress::Upstream::Network(client.clone());
         Ok(Runtime {
             engine,
             linker,
             client,
+            upstream,
             config,
             budgets: Default::default(),
             metrics: Default::default(),

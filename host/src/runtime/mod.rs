@@ -26,6 +26,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     client: HttpClient,
+    /// Where connector requests go (the client above, or an in-process responder).
+    upstream: crate::egress::Upstream,
     config: HostConfig,
     /// Request budgets per upstream account.
     budgets: Budgets,

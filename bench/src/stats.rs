@@ -1,0 +1,37 @@
+//! Percentiles over samples.
+
+use std::time::Duration;
+
+/// Sorted samples.
+pub struct Samples(Vec<Duration>);
+
+impl Samples {
+    pub fn new(mut samples: Vec<Duration>) -> Samples {
+        samples.sort();
+        Samples(samples)
+    }
+
+    pub fn pct(&self, p: f64) -> Duration {
+        if self.0.is_empty() {
+            return Duration::ZERO;
+        }
+        let i = ((self.0.len() as f64 - 1.0) * p).round() as usize;
+        self.0[i.min(self.0.len() - 1)]
+    }
+
+    pub fn p50(&self) -> Duration {
+        self.pct(0.50)
+    }
+
+    pub fn p99(&self) -> Duration {
+        self.pct(0.99)
+    }
+}
+
+pub fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
