@@ -66,18 +66,22 @@ fn main() {
     let wants = |name: &str| o.only.as_deref().is_none_or(|only| only == name);
     let mut figures = report::Figures::default();
     if wants("overhead") {
+        eprintln!("measuring per-call overhead…");
         figures.overhead = Some(rt.block_on(overhead::run(if o.quick { 2_000 } else { 10_000 })));
     }
     if wants("poll") {
+        eprintln!("measuring a new-tag poll, component and native…");
         figures.poll = Some(rt.block_on(poll::run(if o.quick { 200 } else { 1_000 }, 50)));
     }
     if wants("cold-start") {
+        eprintln!("measuring cold start…");
         figures.cold = Some(cold::run());
     }
     if wants("scale") {
         let seconds = o.scale_seconds.unwrap_or(if o.quick { 20 } else { 120 });
         let counts: &[usize] = if o.quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
         for &count in counts {
+            eprintln!("running {count} subscriptions: a minute of catching up, then {seconds} s measured…");
             figures.scale.push(rt.block_on(scale::run(count, Duration::from_secs(seconds))));
         }
     }

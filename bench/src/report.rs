@@ -158,12 +158,20 @@ A `perf record --call-graph dwarf` of the per-call loop (`scripts/bench.sh overh
 - **about 10%: instantiation** (the figure in the table), and the rest: schema checks, JSON in and out, metrics.
 
 Changed because of these runs: the scheduler no longer sleeps a tick after a full batch of due subscriptions (it
-looks again at once), which is what kept lag growing when more than 512 polls came due in one tick.
+looks again at once), so a backlog of more than 512 due polls drains at the speed of the polls, not of the tick.
+
+Memory per idle subscription is small because an idle subscription is a row in SQLite, not an object in memory:
+the scheduler asks the database for the due ones each tick. The figure at 1k is dominated by SQLite's page cache
+and allocator noise; the figure at the largest N is the one to read.
 
 Why targets are missed:
 
 - *Instantiate + call under 50 µs*: instantiation alone meets it; a whole call with one HTTP round trip does not,
   for the two reasons above. Both are in wasmtime and wasmtime-wasi-http, not in weft's code.
+- *100k subscriptions per minute*: in the run of 2026-11-24 the process was CPU-bound (about 160% of the 2 cores,
+  the in-process simulator included) at about 1,300 polls/s: about 1.2 ms of CPU per poll end to end, of which the
+  sandboxed call is about half and the rest is the simulator answering, the SQLite commit of cursor, dedupe set
+  and outbox, and the scheduler. 1,667 polls/s on 2 cores needs the per-call costs above cut, or a second machine.
 - *Overhead at most 10% of the native poll*: the native poll is a blocking client on one thread with no sandbox, no
   schema checks and no credential injection; the component pays the per-call costs above on every poll. On a real
   GHL round trip (100–300 ms) the same absolute cost is under 1%.

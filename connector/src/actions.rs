@@ -20,6 +20,7 @@ pub fn execute(
         "get-tag-details" => to_value(get_tag_details(t, ctx, input::parse(input_json)?)?),
         "get-statistics" => to_value(statistics_snapshot(t, ctx, input::parse(input_json)?)?),
         "list-accounts" => to_value(list_accounts(t, ctx, input::parse(input_json)?)?),
+        other if crate::generated::has_action(other) => crate::generated::execute(t, ctx, other, input_json),
         other => Err(ConnectorError::invalid(
             "action",
             format!(

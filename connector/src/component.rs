@@ -88,10 +88,10 @@ impl options::Guest for Component {
         ctx: wit::CallContext,
         key: String,
         field: String,
-        _input: String,
+        input: String,
     ) -> Result<Vec<wit::Choice>, wit::ConnectorError> {
         let ctx = context(&ctx)?;
-        let choices = crate::choices(&WasiTransport, &ctx, &key, &field).map_err(to_wit)?;
+        let choices = crate::choices(&WasiTransport, &ctx, &key, &field, &input).map_err(to_wit)?;
         Ok(choices.into_iter().map(|c| wit::Choice { value: c.value, label: c.label }).collect())
     }
 }

@@ -8,6 +8,7 @@ mod actions;
 mod api;
 mod context;
 mod error;
+mod generated;
 mod ghl;
 mod input;
 mod log;
@@ -95,6 +96,10 @@ pub fn choices(
     ctx: &CallContext,
     key: &str,
     field: &str,
+    input: &str,
 ) -> Result<Vec<Choice>, ConnectorError> {
+    if generated::has_choices(key, field) {
+        return generated::choices(t, ctx, key, field, input);
+    }
     options::choices(t, ctx, key, field)
 }

@@ -6,8 +6,8 @@ use crate::model::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use weft_manifest::{
-    Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, PollSettings, RateLimit, StartPoint, Trigger,
-    schema_of,
+    Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings, RateLimit,
+    StartPoint, TokenKind, Trigger, schema_of,
 };
 
 pub const ID: &str = "ghl-social-planner";
@@ -71,6 +71,27 @@ fn sample_account() -> Account {
     }
 }
 
+/// The hand-written operations' scopes, then those the generated ones add.
+fn oauth_scopes() -> Vec<String> {
+    let mut scopes: Vec<String> = vec![SCOPE_TAGS.into(), SCOPE_STATISTICS.into(), SCOPE_ACCOUNTS.into()];
+    for scope in crate::generated::scopes() {
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    scopes
+}
+
+/// The operation of the official social planner spec a trigger or action uses.
+fn source(operation_id: &str, method: &str, path: &str) -> OperationSource {
+    OperationSource {
+        spec: "social-media-posting.json".into(),
+        operation_id: operation_id.into(),
+        method: method.into(),
+        path: path.into(),
+    }
+}
+
 fn tag_poll() -> PollSettings {
     PollSettings { default_interval_seconds: 300, min_interval_seconds: 60 }
 }
@@ -86,17 +107,18 @@ fn profile_dropdown() -> Vec<DynamicField> {
 pub fn manifest() -> ConnectorManifest {
     let tag_scopes = vec![SCOPE_TAGS.to_string()];
     let stats_scopes = vec![SCOPE_STATISTICS.to_string()];
-    ConnectorManifest {
+    let mut manifest = ConnectorManifest {
         id: ID.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         name: "GoHighLevel Social Planner".into(),
-        description: "Watch a GoHighLevel location's social planner tags and account statistics, and look them up."
+        description: "Watch a GoHighLevel location's social planner tags, posts and account statistics, look them up, \
+                      and manage posts, categories and CSV imports."
             .into(),
         auth: vec![
             AuthMethod::Oauth2 {
                 authorize_url: "https://marketplace.gohighlevel.com/v2/oauth/chooselocation".into(),
                 token_url: format!("{GHL_API}/oauth/token"),
-                scopes: vec![SCOPE_TAGS.into(), SCOPE_STATISTICS.into(), SCOPE_ACCOUNTS.into()],
+                scopes: oauth_scopes(),
                 token_params: BTreeMap::from([("user_type".into(), "Location".into())]),
                 rotating_refresh_tokens: true,
                 scope_error_marker: Some("not authorized for this scope".into()),
@@ -126,6 +148,8 @@ pub fn manifest() -> ConnectorManifest {
                 poll: tag_poll(),
                 start_points: vec![StartPoint::Now, StartPoint::All, StartPoint::Since],
                 dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
             },
             Trigger {
                 key: "tag-details".into(),
@@ -140,6 +164,8 @@ pub fn manifest() -> ConnectorManifest {
                 poll: tag_poll(),
                 start_points: vec![StartPoint::Now, StartPoint::All, StartPoint::Since],
                 dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
             },
             Trigger {
                 key: "post-statistics".into(),
@@ -154,6 +180,8 @@ pub fn manifest() -> ConnectorManifest {
                 poll: PollSettings { default_interval_seconds: 900, min_interval_seconds: 300 },
                 start_points: vec![StartPoint::Now, StartPoint::All],
                 dynamic_options: profile_dropdown(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
             },
         ],
         actions: vec![
@@ -168,6 +196,8 @@ pub fn manifest() -> ConnectorManifest {
                 sample: sample(TagList { tags: vec![sample_tag()], count: 1 }),
                 scopes: tag_scopes.clone(),
                 dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
             },
             Action {
                 key: "get-tag-details".into(),
@@ -178,6 +208,8 @@ pub fn manifest() -> ConnectorManifest {
                 sample: sample(TagList { tags: vec![sample_tag()], count: 1 }),
                 scopes: tag_scopes,
                 dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-tags-by-ids", "POST", "/social-media-posting/{locationId}/tags/details")),
             },
             Action {
                 key: "get-statistics".into(),
@@ -188,6 +220,8 @@ pub fn manifest() -> ConnectorManifest {
                 sample: sample(sample_snapshot()),
                 scopes: stats_scopes,
                 dynamic_options: profile_dropdown(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
             },
             Action {
                 key: "list-accounts".into(),
@@ -199,7 +233,12 @@ pub fn manifest() -> ConnectorManifest {
                 sample: sample(AccountList { accounts: vec![sample_account()], groups: Vec::new() }),
                 scopes: vec![SCOPE_ACCOUNTS.into()],
                 dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-account", "GET", "/social-media-posting/{locationId}/accounts")),
             },
         ],
-    }
+    };
+    manifest.triggers.extend(crate::generated::triggers());
+    manifest.actions.extend(crate::generated::actions());
+    manifest
 }

@@ -23,6 +23,7 @@ pub fn poll(
         "new-tag" => new_tag(t, ctx, req),
         "tag-details" => tag_details(t, ctx, req),
         "post-statistics" => post_statistics(t, ctx, req),
+        other if crate::generated::has_trigger(other) => crate::generated::poll(t, ctx, req),
         other => Err(ConnectorError::invalid(
             "trigger",
             format!("no trigger `{other}`; this connector has new-tag, tag-details and post-statistics"),

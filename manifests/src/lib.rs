@@ -145,6 +145,12 @@ pub struct Trigger {
     /// Input fields whose choices come from the connector's `options` export.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dynamic_options: Vec<DynamicField>,
+    /// The kinds of account token this trigger works with; empty means any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_kinds: Vec<TokenKind>,
+    /// The API operation this trigger polls, when it was generated from an API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<OperationSource>,
 }
 
 /// Poll interval bounds, in seconds.
@@ -190,6 +196,50 @@ pub struct Action {
     /// Input fields whose choices come from the connector's `options` export.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dynamic_options: Vec<DynamicField>,
+    /// The kinds of account token this action works with; empty means any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_kinds: Vec<TokenKind>,
+    /// The API operation this action calls, when it was generated from an API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<OperationSource>,
+}
+
+/// The kind of account a token acts for. APIs such as GHL issue tokens for
+/// one sub-account (location) or for the agency (company) above them, and
+/// some operations accept only one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// A token for one sub-account (GHL: a Location token).
+    Location,
+    /// A token for the agency above the sub-accounts (GHL: a Company or Agency token).
+    Company,
+}
+
+impl TokenKind {
+    /// The kind's name as it appears in manifests and connection facts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Location => "location",
+            TokenKind::Company => "company",
+        }
+    }
+}
+
+/// The operation of an API description (e.g. an OpenAPI document) that a
+/// generated trigger or action is built on, so a builder or maintainer can
+/// trace it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OperationSource {
+    /// The description's file name, e.g. `contacts.json`.
+    pub spec: String,
+    /// The operation's `operationId`.
+    pub operation_id: String,
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The path template, e.g. `/contacts/{contactId}`.
+    pub path: String,
 }
 
 /// An input field with a dynamic dropdown.
@@ -216,6 +266,15 @@ impl ConnectorManifest {
     /// The OAuth 2.0 method, if the connector offers one.
     pub fn oauth2(&self) -> Option<&AuthMethod> {
         self.auth.iter().find(|a| matches!(a, AuthMethod::Oauth2 { .. }))
+    }
+
+    /// The token kinds trigger or action `key` accepts; empty means any.
+    pub fn token_kinds(&self, key: &str) -> &[TokenKind] {
+        match (self.action(key), self.trigger(key)) {
+            (Some(a), _) => &a.token_kinds,
+            (None, Some(t)) => &t.token_kinds,
+            (None, None) => &[],
+        }
     }
 
     /// The missing-scope marker of the OAuth method, if any.

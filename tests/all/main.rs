@@ -6,6 +6,7 @@ mod auth_header;
 mod cli;
 mod connections;
 mod crash;
+mod generated;
 mod manifests;
 mod sandbox;
 mod serve;

@@ -2,7 +2,7 @@
 //! produced from one enum so every route answers failures the same way.
 
 use axum::Json;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
@@ -20,6 +20,8 @@ pub(crate) enum ApiError {
     InvalidToken,
     MissingScope,
     WrongLocation,
+    /// An agency operation called with a sub-account token, or the other way round.
+    WrongTokenKind(&'static str),
     /// Validation failures; GHL sends `message` as an array of sentences here.
     Unprocessable(Vec<String>),
     BadRequest(String),
@@ -31,7 +33,7 @@ impl ApiError {
         match self {
             Self::MissingVersion | Self::BadVersion(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::InvalidToken | Self::MissingScope => StatusCode::UNAUTHORIZED,
-            Self::WrongLocation => StatusCode::FORBIDDEN,
+            Self::WrongLocation | Self::WrongTokenKind(_) => StatusCode::FORBIDDEN,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
         }
@@ -46,6 +48,8 @@ impl ApiError {
             Self::InvalidToken => json!("Invalid token: access token is invalid"),
             Self::MissingScope => json!("The token is not authorized for this scope."),
             Self::WrongLocation => json!("The token does not have access to this location."),
+            Self::WrongTokenKind("company") => json!("This route is not available to agency tokens; use a sub-account token."),
+            Self::WrongTokenKind(_) => json!("This route needs an agency token."),
             Self::Unprocessable(messages) => json!(messages),
             Self::BadRequest(message) | Self::NotFound(message) => json!(message),
         };
@@ -82,9 +86,4 @@ impl From<SimError> for ApiError {
             SimError::InvalidSetting { reason } => Self::Unprocessable(vec![reason]),
         }
     }
-}
-
-/// Unknown routes and unknown methods, answered like GHL's NestJS (`Cannot GET /path`).
-pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("Cannot {method} {}", uri.path()))
 }

@@ -19,6 +19,11 @@ impl Query {
         Self(map)
     }
 
+    /// Every value given for `name`, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0.get(name).map(|values| values.iter().map(String::as_str).collect()).unwrap_or_default()
+    }
+
     /// `Ok(None)` when absent, `Err(())` when repeated.
     pub(crate) fn single(&self, name: &str) -> Result<Option<&str>, ()> {
         match self.0.get(name).map(Vec::as_slice) {

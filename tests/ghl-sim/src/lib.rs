@@ -32,6 +32,7 @@ mod admin;
 mod auth;
 mod conn;
 mod errors;
+pub mod generic;
 mod input;
 mod model;
 mod oauth;
@@ -47,6 +48,8 @@ pub use model::{Account, NewAccount, RecordedRequest, Tag};
 pub use oauth::{Consent, OAuthApp, OAuthStats, OAuthTokens};
 pub use state::{SOCIAL_PLANNER_SCOPES, Sim, SimError};
 pub use traffic::{Fault, FaultKind, RateLimit, SimStats};
+/// The operation-table, description and sample types the spec-driven routes use.
+pub use weft_openapi_runtime as runtime;
 
 /// The axum router serving the API and the admin routes for this state.
 ///
@@ -60,8 +63,8 @@ pub fn router(sim: Sim) -> Router {
         .merge(probes::routes())
         .merge(oauth::routes())
         .merge(traffic::admin::routes())
-        .fallback(errors::not_found)
-        .method_not_allowed_fallback(errors::not_found)
+        .fallback(generic::handle)
+        .method_not_allowed_fallback(generic::handle)
         .layer(axum::middleware::from_fn_with_state(sim.clone(), traffic::limit_and_fault))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), record::record))
         .with_state(sim)

@@ -46,7 +46,10 @@ pub enum SimError {
 /// What a registered token may do.
 #[derive(Debug, Clone)]
 pub(crate) struct Grant {
+    /// The location a sub-account token is for; empty for agency (company) tokens.
     pub(crate) location_id: String,
+    /// The company an agency token is for; `None` for sub-account tokens.
+    pub(crate) company_id: Option<String>,
     pub(crate) scopes: BTreeSet<String>,
     /// When an OAuth access token stops working; `None` for tokens that never expire (PITs).
     pub(crate) expires_at: Option<Instant>,
@@ -61,13 +64,15 @@ pub(crate) struct State {
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) oauth: crate::oauth::OAuthState,
     pub(crate) traffic: crate::traffic::Traffic,
+    /// Resources created through the spec-driven operations.
+    pub(crate) resources: crate::generic::Store,
     last_stamp_ms: i64,
     id_counter: u32,
 }
 
 impl State {
     /// Now, in whole milliseconds, strictly later than any stamp handed out before.
-    fn stamp(&mut self) -> Timestamp {
+    pub(crate) fn stamp(&mut self) -> Timestamp {
         let now = Timestamp::now().as_millisecond();
         let ms = now.max(self.last_stamp_ms + 1);
         self.last_stamp_ms = ms;
@@ -75,7 +80,7 @@ impl State {
     }
 
     /// A MongoDB-ObjectId-shaped id: seconds, 5 random bytes, a 3-byte counter.
-    fn object_id(&mut self, at: Timestamp) -> String {
+    pub(crate) fn object_id(&mut self, at: Timestamp) -> String {
         if self.id_counter == 0 {
             self.id_counter = rand::random::<u32>() & 0x00ff_ffff | 1;
         }
@@ -127,7 +132,19 @@ impl Sim {
         I::Item: Into<String>,
     {
         let scopes = scopes.into_iter().map(Into::into).collect();
-        let grant = Grant { location_id: location_id.to_owned(), scopes, expires_at: None };
+        let grant = Grant { location_id: location_id.to_owned(), company_id: None, scopes, expires_at: None };
+        self.lock().tokens.insert(token.to_owned(), grant);
+    }
+
+    /// Registers (or replaces) a valid agency (company) bearer token with these scopes.
+    pub fn register_company_token<I>(&self, token: &str, company_id: &str, scopes: I)
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        let grant =
+            Grant { location_id: String::new(), company_id: Some(company_id.to_owned()), scopes, expires_at: None };
         self.lock().tokens.insert(token.to_owned(), grant);
     }
 

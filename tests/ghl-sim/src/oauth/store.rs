@@ -166,6 +166,7 @@ impl State {
         let expires_at = Instant::now() + Duration::from_secs(ACCESS_TOKEN_SECONDS);
         let grant = Grant {
             location_id: authorization.location_id.clone(),
+            company_id: None,
             scopes: authorization.scopes.iter().cloned().collect::<BTreeSet<String>>(),
             expires_at: Some(expires_at),
         };

@@ -102,7 +102,9 @@ impl Sim {
 
     /// Counts a request against its token's location; `None` when the token has no location.
     fn admit(&self, token: Option<&str>) -> Option<Result<limits::Quota, limits::Quota>> {
-        let location = self.grant(token?)?.location_id;
+        let grant = self.grant(token?)?;
+        // Agency tokens are counted per company.
+        let location = grant.company_id.filter(|_| grant.location_id.is_empty()).unwrap_or(grant.location_id);
         let day = jiff::Timestamp::now().as_second().div_euclid(86_400);
         let mut state = self.lock();
         let verdict = state.traffic.limiter.admit(&location, Instant::now(), day);

@@ -1,0 +1,323 @@
+//! The operation table: what a generated connector knows about its API.
+//!
+//! The generator (`weft-gen`) writes it as JSON next to the connector's
+//! manifest; the component embeds it and this runtime interprets it at call
+//! time. It holds only what building requests and reading answers needs:
+//! the schemas live in the manifest, where the host checks inputs and outputs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Everything one generated connector calls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Table {
+    /// Headers every request carries (e.g. `Accept`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Text in a 401 answer that means a missing scope rather than a bad token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_error_marker: Option<String>,
+    /// The operations, one per action, plus the helpers dropdowns use.
+    pub operations: Vec<Operation>,
+    /// Polling triggers built on list operations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerSpec>,
+    /// Dynamic dropdowns filled by list operations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropdowns: Vec<Dropdown>,
+}
+
+impl Table {
+    /// Parses the embedded table.
+    pub fn parse(json: &str) -> Result<Table, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The operation with this key.
+    pub fn operation(&self, key: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.key == key)
+    }
+
+    /// The trigger with this key.
+    pub fn trigger(&self, key: &str) -> Option<&TriggerSpec> {
+        self.triggers.iter().find(|t| t.key == key)
+    }
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Parses an OpenAPI path-item key (`get`, `post`, …), any case.
+    pub fn parse(s: &str) -> Option<Method> {
+        match s.to_ascii_lowercase().as_str() {
+            "get" => Some(Method::Get),
+            "post" => Some(Method::Post),
+            "put" => Some(Method::Put),
+            "patch" => Some(Method::Patch),
+            "delete" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// One API operation and how an input becomes its request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Operation {
+    /// The action key (kebab-case).
+    pub key: String,
+    pub method: Method,
+    /// Path template relative to the base URL, e.g. `/contacts/{contactId}`.
+    pub path: String,
+    /// Headers with one possible value (e.g. `Version: 2021-07-28`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Path, query and header parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// The request body, if the operation takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    /// Scopes the token needs; named when the API reports a missing scope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// The token kinds (`location`, `company`) the operation accepts; empty means any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_kinds: Vec<String>,
+    /// How the operation pages, when it lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<Paging>,
+    /// Where the items of a list answer are, when it lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<ListShape>,
+    /// How the answer becomes the action's output.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub output: Output,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamIn {
+    Path,
+    Query,
+    Header,
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Param {
+    /// The name on the wire.
+    pub name: String,
+    #[serde(rename = "in")]
+    pub location: ParamIn,
+    /// The input property that carries it.
+    pub field: String,
+    /// A connection fact (e.g. `locationId`) that fills the value when the input lacks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// A value sent when neither the input nor a fact gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Value>,
+    /// Whether the request is unusable without a value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+/// How the request body is encoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyKind {
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+/// A request body: either some input properties as the body's fields, or one
+/// input property as the whole body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Body {
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: BodyKind,
+    /// Top-level body fields, each from an input property.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<BodyField>,
+    /// The input property holding the whole body, when it is not an object of known fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whole: Option<String>,
+    /// Send `{}` even when no field has a value (the API requires a body).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+/// One top-level field of a body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BodyField {
+    /// The name in the body.
+    pub name: String,
+    /// The input property that carries it.
+    pub field: String,
+    /// A connection fact (e.g. `locationId`) that fills the value when the input lacks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// A value sent when neither the input nor a fact gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Value>,
+    /// Whether the request is unusable without a value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+/// How a list operation pages. Field names are the wire names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "style", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Paging {
+    /// `skip`/`limit` or `offset`/`limit` query parameters (or body fields).
+    #[serde(rename_all = "camelCase")]
+    Offset {
+        offset: String,
+        limit: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_body: bool,
+        page_size: u32,
+        /// The API wants the numbers as strings.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        strings: bool,
+    },
+    /// A page number (first page `first`) and a page size.
+    #[serde(rename_all = "camelCase")]
+    Page {
+        page: String,
+        size: String,
+        first: u32,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_body: bool,
+        page_size: u32,
+        /// The API wants the numbers as strings.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        strings: bool,
+    },
+    /// Parameters copied from the answer (e.g. GHL's `meta.startAfterId`)
+    /// into the next request; paging stops when they are missing.
+    #[serde(rename_all = "camelCase")]
+    Cursor {
+        /// Request parameter → JSON pointer in the answer.
+        next: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_body: bool,
+        page_size: u32,
+    },
+    /// The last item's id goes into `param` (e.g. `lastMessageId`).
+    #[serde(rename_all = "camelCase")]
+    AfterLast {
+        param: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<String>,
+        page_size: u32,
+    },
+}
+
+impl Paging {
+    /// The wire names the paging drives, which a trigger's input leaves out.
+    pub fn driven(&self) -> Vec<&str> {
+        match self {
+            Paging::Offset { offset, limit, .. } => vec![offset, limit],
+            Paging::Page { page, size, .. } => vec![page, size],
+            Paging::Cursor { next, limit, .. } => next.keys().map(String::as_str).chain(limit.as_deref()).collect(),
+            Paging::AfterLast { param, limit, .. } => std::iter::once(param.as_str()).chain(limit.as_deref()).collect(),
+        }
+    }
+}
+
+/// Where the items of a list answer are and what identifies them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListShape {
+    /// JSON pointer to the item array (`""` when the answer is the array).
+    pub items: String,
+    /// The item field holding a stable id.
+    pub id: String,
+    /// The item field holding when it was created (RFC 3339), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The item field holding when it last changed (RFC 3339), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    /// An item field to show in dropdowns (e.g. `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// What a successful answer becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Output {
+    /// The JSON answer as it is; an empty answer becomes `{}`.
+    #[default]
+    Json,
+    /// `{"contentType", "text"}`: for answers that are not JSON.
+    Text,
+}
+
+/// What a trigger emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerKind {
+    /// Each item once, keyed by its id.
+    New,
+    /// Each item once per change, keyed by id and updated-at.
+    NewOrUpdated,
+}
+
+/// A polling trigger over a list operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TriggerSpec {
+    pub key: String,
+    /// The list operation it polls.
+    pub operation: String,
+    pub kind: TriggerKind,
+}
+
+/// A dropdown: the choices of input `field` of the listed keys come from a list operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Dropdown {
+    /// The input property.
+    pub field: String,
+    /// The triggers and actions whose `field` it fills.
+    pub keys: Vec<String>,
+    /// The list operation that supplies the choices.
+    pub operation: String,
+}

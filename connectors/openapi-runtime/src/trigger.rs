@@ -1,0 +1,247 @@
+//! Polling triggers over list operations: "new item" keyed by the item's id,
+//! and "new or updated item" keyed by id and updated-at.
+//!
+//! The cursor remembers the event ids of the last listing, so each poll emits
+//! only what it has not seen; ids that leave the listing are forgotten, which
+//! keeps the cursor as small as the listing. The host dedupes event ids again,
+//! so an item that drops out of a listing and comes back is still delivered once.
+
+use crate::context::CallContext;
+use crate::error::ConnectorError;
+use crate::paging::{id_of, read_all};
+use crate::table::{ListShape, Table, TriggerKind};
+use crate::transport::Transport;
+use crate::{Event, PollRequest, PollResponse};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Pages a poll reads at most.
+pub const MAX_PAGES: u32 = 20;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    /// Event ids of the last listing, and of what was emitted.
+    #[serde(default)]
+    seen: Vec<String>,
+}
+
+/// An item as the event it would become.
+struct Candidate {
+    event_id: String,
+    stamp: Option<String>,
+    item: Value,
+}
+
+fn read_cursor(req: &PollRequest) -> Result<Cursor, ConnectorError> {
+    match req.cursor.as_deref().map(str::trim) {
+        None | Some("") | Some("null") => Ok(Cursor::default()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            ConnectorError::invalid(
+                "cursor",
+                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
+            )
+        }),
+    }
+}
+
+fn text_at(item: &Value, field: Option<&str>) -> Option<String> {
+    match item.get(field?)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn candidate(item: Value, shape: &ListShape, kind: TriggerKind) -> Option<Candidate> {
+    let id = id_of(&item, shape)?;
+    let created = text_at(&item, shape.created.as_deref());
+    let (event_id, stamp) = match kind {
+        TriggerKind::New => (id, created),
+        TriggerKind::NewOrUpdated => {
+            let stamp = text_at(&item, shape.updated.as_deref()).or(created);
+            (format!("{id}@{}", stamp.clone().unwrap_or_default()), stamp)
+        }
+    };
+    Some(Candidate { event_id, stamp, item })
+}
+
+/// When a stamp is an RFC 3339 time, that time.
+fn time(stamp: Option<&str>) -> Option<Timestamp> {
+    stamp.and_then(|s| s.parse::<Timestamp>().ok())
+}
+
+/// Runs one poll of a trigger of `table`.
+pub fn poll(
+    t: &(impl Transport + ?Sized),
+    table: &Table,
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
+    let spec = table.trigger(&req.trigger).ok_or_else(|| {
+        ConnectorError::invalid("trigger", format!("this connector has no trigger `{}`", req.trigger))
+    })?;
+    let op = table
+        .operation(&spec.operation)
+        .ok_or_else(|| ConnectorError::internal(format!("trigger `{}` polls an unknown operation", spec.key)))?;
+    let shape = op.list.as_ref().ok_or_else(|| ConnectorError::internal(format!("`{}` is not a list", op.key)))?;
+    let input = crate::input_object(&req.input)?;
+    let cursor = read_cursor(req)?;
+    let since = match req.meta.since.as_deref() {
+        Some(s) => Some(
+            s.parse::<Timestamp>()
+                .map_err(|e| ConnectorError::invalid("since", format!("`{s}` is not an RFC 3339 time: {e}")))?,
+        ),
+        None => None,
+    };
+    let listing = read_all(t, table, op, ctx, &input, MAX_PAGES)?;
+    let mut ids = HashSet::new();
+    let mut candidates: Vec<Candidate> = listing
+        .items
+        .into_iter()
+        .filter_map(|item| candidate(item, shape, spec.kind))
+        .filter(|c| ids.insert(c.event_id.clone()))
+        .collect();
+    // Oldest first: by stamp when every item has a time, else lists are
+    // assumed newest first, as GHL's are.
+    if candidates.iter().all(|c| time(c.stamp.as_deref()).is_some()) {
+        candidates.sort_by_key(|c| time(c.stamp.as_deref()));
+    } else {
+        candidates.reverse();
+    }
+    let seen: HashSet<&str> = cursor.seen.iter().map(String::as_str).collect();
+    let fresh: Vec<usize> = if req.meta.seed {
+        Vec::new()
+    } else {
+        (0..candidates.len())
+            .filter(|&i| !seen.contains(candidates[i].event_id.as_str()))
+            .filter(|&i| match (since, cursor.seen.is_empty()) {
+                (Some(since), true) => time(candidates[i].stamp.as_deref()).is_some_and(|t| t >= since),
+                _ => true,
+            })
+            .collect()
+    };
+    let limit = req.meta.limit.max(1) as usize;
+    let held_back: HashSet<usize> = fresh.iter().skip(limit).copied().collect();
+    let emit: HashSet<usize> = fresh.iter().take(limit).copied().collect();
+    let mut next = Cursor::default();
+    let mut events = Vec::with_capacity(emit.len());
+    for (i, c) in candidates.into_iter().enumerate() {
+        if held_back.contains(&i) {
+            continue;
+        }
+        next.seen.push(c.event_id.clone());
+        if emit.contains(&i) {
+            events.push(Event { id: c.event_id, occurred_at: c.stamp, data: c.item });
+        }
+    }
+    let cursor = serde_json::to_string(&next).map_err(|e| ConnectorError::internal(e.to_string()))?;
+    Ok(PollResponse { events, cursor: Some(cursor), has_more: !held_back.is_empty() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{ListShape, Method, Operation, Paging, TriggerSpec};
+    use crate::transport::{Request, Response, TransportError};
+    use crate::{PollMeta, Transport};
+    use serde_json::json;
+    use std::cell::RefCell;
+
+    /// A list API over items kept newest first, paged by `offset`/`limit`.
+    struct FakeList {
+        items: RefCell<Vec<Value>>,
+        requests: RefCell<Vec<String>>,
+    }
+
+    impl Transport for FakeList {
+        fn send(&self, request: Request) -> Result<Response, TransportError> {
+            let query = request.url.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+            let param = |name: &str| {
+                query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).and_then(|v| v.parse::<usize>().ok())
+            };
+            let (offset, limit) = (param("offset").unwrap_or(0), param("limit").unwrap_or(10));
+            self.requests.borrow_mut().push(query.clone());
+            let page: Vec<Value> = self.items.borrow().iter().skip(offset).take(limit).cloned().collect();
+            let body = serde_json::to_vec(&json!({ "things": page })).map_err(|e| TransportError::Io(e.to_string()))?;
+            Ok(Response { status: 200, headers: vec![], body })
+        }
+    }
+
+    fn item(id: u32, updated: &str) -> Value {
+        json!({"id": format!("t{id}"), "createdAt": format!("2026-01-01T00:00:{id:02}Z"), "updatedAt": updated})
+    }
+
+    fn table(kind: TriggerKind) -> Table {
+        Table {
+            operations: vec![Operation {
+                key: "list-things".into(),
+                method: Method::Get,
+                path: "/things".into(),
+                headers: Default::default(),
+                params: vec![],
+                body: None,
+                scopes: vec![],
+                token_kinds: vec![],
+                paging: Some(Paging::Offset {
+                    offset: "offset".into(),
+                    limit: "limit".into(),
+                    in_body: false,
+                    page_size: 2,
+                    strings: false,
+                }),
+                list: Some(ListShape {
+                    items: "/things".into(),
+                    id: "id".into(),
+                    created: Some("createdAt".into()),
+                    updated: Some("updatedAt".into()),
+                    label: None,
+                }),
+                output: Default::default(),
+            }],
+            triggers: vec![TriggerSpec { key: "t".into(), operation: "list-things".into(), kind }],
+            ..Table::default()
+        }
+    }
+
+    fn request(cursor: Option<String>, seed: bool, limit: u32) -> PollRequest {
+        PollRequest { trigger: "t".into(), input: "{}".into(), cursor, meta: PollMeta { seed, limit, since: None } }
+    }
+
+    fn ids(r: &PollResponse) -> Vec<&str> {
+        r.events.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    #[test]
+    fn seeding_records_then_new_items_come_once_oldest_first_across_pages() {
+        let api = FakeList { items: RefCell::new(vec![item(2, "a"), item(1, "a")]), requests: RefCell::new(vec![]) };
+        let ctx = CallContext::from_host("http://x", "{}").expect("ctx");
+        let table = table(TriggerKind::New);
+        let seeded = poll(&api, &table, &ctx, &request(None, true, 100)).expect("seed");
+        assert!(seeded.events.is_empty());
+        api.items.borrow_mut().splice(0..0, [item(5, "a"), item(4, "a"), item(3, "a")]);
+        let next = poll(&api, &table, &ctx, &request(seeded.cursor.clone(), false, 2)).expect("poll");
+        assert_eq!(ids(&next), ["t3", "t4"], "oldest first, at most the limit");
+        assert!(next.has_more);
+        let rest = poll(&api, &table, &ctx, &request(next.cursor.clone(), false, 2)).expect("poll");
+        assert_eq!(ids(&rest), ["t5"]);
+        assert!(!rest.has_more);
+        let quiet = poll(&api, &table, &ctx, &request(rest.cursor, false, 2)).expect("poll");
+        assert!(quiet.events.is_empty(), "nothing twice");
+        assert!(api.requests.borrow().iter().any(|q| q == "offset=2&limit=2"), "{:?}", api.requests.borrow());
+    }
+
+    #[test]
+    fn an_update_is_a_new_event_for_new_or_updated_triggers() {
+        let api = FakeList { items: RefCell::new(vec![item(1, "2026-02-01T00:00:00Z")]), requests: RefCell::new(vec![]) };
+        let ctx = CallContext::from_host("http://x", "{}").expect("ctx");
+        let table = table(TriggerKind::NewOrUpdated);
+        let seeded = poll(&api, &table, &ctx, &request(None, true, 10)).expect("seed");
+        api.items.borrow_mut()[0] = item(1, "2026-02-02T00:00:00Z");
+        let next = poll(&api, &table, &ctx, &request(seeded.cursor, false, 10)).expect("poll");
+        assert_eq!(ids(&next), ["t1@2026-02-02T00:00:00Z"]);
+        let bad = poll(&api, &table, &ctx, &request(Some("{not json".into()), false, 10)).expect_err("bad cursor");
+        assert!(matches!(bad, ConnectorError::InvalidInput { field: Some(ref f), .. } if f == "cursor"));
+    }
+}

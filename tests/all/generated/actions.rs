@@ -1,0 +1,85 @@
+//! Every generated action, through its component, the host and the
+//! simulator; each output must validate against the action's output schema.
+
+use super::*;
+use std::time::Instant;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_generated_action_runs_against_the_simulator() {
+    let g = Generated::new().await;
+    let connectors = g.load_all().await;
+    assert!(connectors.len() >= 16, "expected every GHL group, found {}", connectors.len());
+    let started = Instant::now();
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for connector in &connectors {
+        let api = api(connector);
+        for action in &connector.manifest.actions {
+            let Some(op) = described(api, &action.key) else { continue };
+            let (connection, company) = g.connection_for(&action.token_kinds);
+            let mut input = input_for(&action.input_schema, company);
+            seed_target(&g, op, &action.input_schema, &mut input, Generated::scope(company));
+            let id = format!("{}/{}", connector.manifest.id, action.key);
+            match g.runtime.execute(connector, &connection, &action.key, &Value::Object(input.clone())).await {
+                Ok(output) => match check_schema(&action.output_schema, &output) {
+                    Ok(()) => ran += 1,
+                    Err(e) => failures.push(format!("{id}: output: {e}")),
+                },
+                Err(e) => failures.push(format!("{id} with {}: {e}", Value::Object(input))),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} actions failed:\n{}", failures.len(), ran + failures.len(), failures.join("\n"));
+    eprintln!("{ran} generated actions ran in {:?}", started.elapsed());
+    assert!(ran >= 519, "only {ran} actions ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_scope_and_the_wrong_token_kind_are_refused_by_name() {
+    let g = Generated::new().await;
+    let connectors = g.load_all().await;
+    let contacts = connectors.iter().find(|c| c.manifest.id == "ghl-contacts").expect("the contacts connector");
+    g.world.sim.sim.register_token("pit-no-contacts", LOCATION, ["calendars.readonly"]);
+    let narrow = Connection::with_bearer_token(
+        g.world.sim.base_url(),
+        json!({ "locationId": LOCATION }),
+        &Secret::new("pit-no-contacts"),
+    );
+    let err = g.runtime.execute(contacts, &narrow, "get-contact", &json!({"contactId": "c1"})).await.expect_err("no scope");
+    assert_eq!(err.code(), "missing-scope", "{err}");
+    assert!(err.to_string().contains("contacts.readonly"), "{err}");
+
+    let agency = connectors.iter().find(|c| c.manifest.id == "ghl-agency").expect("the agency connector");
+    let err = g.runtime.execute(agency, &g.location(), "get-company", &json!({"companyId": COMPANY})).await.expect_err("kind");
+    assert!(err.to_string().contains("needs a company token"), "{err}");
+    let company = g.runtime.execute(agency, &g.company(), "get-company", &json!({"companyId": COMPANY})).await;
+    assert!(company.is_ok(), "{company:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_spec_forbids_gets_ghls_422_and_an_invalid_input_error() {
+    let g = Generated::new().await;
+    g.load_all().await;
+    // Straight at the simulator: `limit` must be a number.
+    let response = reqwest::Client::new()
+        .get(format!("{}/businesses/?locationId={LOCATION}&limit=lots", g.world.sim.base_url()))
+        .header("Version", "2021-07-28")
+        .bearer_auth(ALL_SCOPES_TOKEN)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["statusCode"], 422);
+    assert!(body["message"].as_array().is_some_and(|m| m.iter().any(|m| m.as_str().is_some_and(|m| m.contains("limit")))), "{body}");
+    // A missing required body field, from a body the runtime built.
+    let response = reqwest::Client::new()
+        .post(format!("{}/businesses/", g.world.sim.base_url()))
+        .header("Version", "2021-07-28")
+        .bearer_auth(ALL_SCOPES_TOKEN)
+        .json(&json!({"locationId": LOCATION}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+}
