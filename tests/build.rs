@@ -15,7 +15,15 @@ fn main() {
         .parent()
         .expect("tests/ is inside the workspace")
         .to_path_buf();
-    for dir in ["wit", "connector/src", "connector/Cargo.toml", "connector/generated", "manifests/src", "tests/components", "connectors"] {
+    for dir in [
+        "wit",
+        "connector/src",
+        "connector/Cargo.toml",
+        "connector/generated",
+        "manifests/src",
+        "tests/components",
+        "connectors",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     let target_dir = component_target_dir(&root);

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-pub use weft_gen;
-
 /// The GHL social planner connector, built for `wasm32-wasip2`.
 pub fn ghl_component() -> &'static Path {
     Path::new(env!("WEFT_GHL_COMPONENT"))

@@ -14,8 +14,7 @@ pub struct ColdStart {
 /// In a fresh process: runtime, load, first call; prints the elapsed ms.
 pub async fn child(cache_dir: Option<std::path::PathBuf>) {
     let started = Instant::now();
-    let mut config = HostConfig::default();
-    config.cache_dir = cache_dir;
+    let config = HostConfig { cache_dir, ..Default::default() };
     let responder = std::sync::Arc::new(|_r: http::Request<bytes::Bytes>| {
         http::Response::builder().status(200).body(crate::overhead::tags_answer()).unwrap_or_default()
     });

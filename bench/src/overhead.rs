@@ -60,7 +60,6 @@ fn mean_instantiate(runtime: &Runtime) -> Duration {
 
 async fn measure(pooling: bool, calls: usize) -> ((Duration, Duration), Duration) {
     let mut config = HostConfig::default();
-    config.cache_dir = None;
     crate::machine::unthrottled(&mut config);
     let runtime = Runtime::with_responder(config, pooling, responder()).expect("runtime");
     let connector = runtime.load(weft_tests::ghl_component()).await.expect("component");

@@ -19,7 +19,8 @@ fn manifest() -> Option<ConnectorManifest> {
 }
 
 fn table() -> Result<rt::Table, ConnectorError> {
-    rt::Table::parse(TABLE).map_err(|e| ConnectorError::Internal(format!("the generated operation table is unreadable: {e}")))
+    rt::Table::parse(TABLE)
+        .map_err(|e| ConnectorError::Internal(format!("the generated operation table is unreadable: {e}")))
 }
 
 /// The generated actions, for the manifest.
@@ -95,12 +96,21 @@ fn rt_context(ctx: &CallContext) -> Result<rt::CallContext, ConnectorError> {
 }
 
 /// Runs a generated action.
-pub fn execute(t: &(impl Transport + ?Sized), ctx: &CallContext, action: &str, input: &str) -> Result<Value, ConnectorError> {
+pub fn execute(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    action: &str,
+    input: &str,
+) -> Result<Value, ConnectorError> {
     rt::execute(&Bridge(t), &table()?, &rt_context(ctx)?, action, input).map_err(from_rt)
 }
 
 /// Polls a generated trigger.
-pub fn poll(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest) -> Result<PollResponse, ConnectorError> {
+pub fn poll(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
     let request = rt::PollRequest {
         trigger: req.trigger.clone(),
         input: req.input.clone(),
@@ -109,7 +119,11 @@ pub fn poll(t: &(impl Transport + ?Sized), ctx: &CallContext, req: &PollRequest)
     };
     let response = rt::poll(&Bridge(t), &table()?, &rt_context(ctx)?, &request).map_err(from_rt)?;
     Ok(PollResponse {
-        events: response.events.into_iter().map(|e| Event { id: e.id, occurred_at: e.occurred_at, data: e.data }).collect(),
+        events: response
+            .events
+            .into_iter()
+            .map(|e| Event { id: e.id, occurred_at: e.occurred_at, data: e.data })
+            .collect(),
         cursor: response.cursor,
         has_more: response.has_more,
     })
@@ -139,7 +153,10 @@ mod tests {
     #[test]
     fn the_generated_fragment_reads_and_does_not_clash_with_hand_written_keys() {
         let table = table().expect("table");
-        assert!(!actions().is_empty() && actions().len() == table.operations.iter().filter(|o| !o.key.starts_with("options-")).count());
+        assert!(
+            !actions().is_empty()
+                && actions().len() == table.operations.iter().filter(|o| !o.key.starts_with("options-")).count()
+        );
         for key in ["find-tags", "get-tag-details", "get-statistics", "list-accounts"] {
             assert!(!has_action(key), "{key} is hand-written");
         }

@@ -70,7 +70,12 @@ pub fn load(engine: &Engine, path: &Path) -> Option<Component> {
 /// Writes the compiled form atomically: a crash leaves no half file.
 pub fn store(engine: &Engine, component_bytes: &[u8], path: &Path) -> Result<Component, String> {
     let compiled = engine.precompile_component(component_bytes).map_err(|e| format!("{e:#}"))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // A name no other writer uses, in this process or another: two loads of
+    // one component at once must not write into the same file, or a reader
+    // that already mapped the renamed file sees it change (SIGBUS).
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     std::fs::write(&tmp, &compiled)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| format!("cannot write cache entry {}: {e}", path.display()))?;

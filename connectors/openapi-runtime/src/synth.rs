@@ -120,10 +120,9 @@ impl Synth {
     fn array(&self, s: &Map<String, Value>, name: &str, depth: usize) -> Value {
         let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
         let max = s.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX);
-        let count = match self.fill {
-            Fill::All if depth < MAX_DEPTH => min.max(1).min(max),
-            _ => min,
-        };
+        // An array reached here is wanted (every field, or a required one):
+        // APIs such as GHL refuse a required array that is empty.
+        let count = if depth < MAX_DEPTH { min.max(1).min(max) } else { min };
         let item_name = name.strip_suffix('s').unwrap_or(name);
         let items = s.get("items").cloned().unwrap_or(json!({}));
         let unique = s.get("uniqueItems") == Some(&Value::Bool(true));

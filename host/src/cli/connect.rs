@@ -40,6 +40,10 @@ pub struct ConnectArgs {
     /// The GHL company (agency) id, for a token connection.
     #[arg(long)]
     company_id: Option<String>,
+    /// The kind of token: `location` (a sub-account's) or `company` (an agency's, for agency-level
+    /// operations) [default: location when --location-id is given, else company].
+    #[arg(long, value_parser = ["location", "company"])]
+    token_kind: Option<String>,
     /// The loopback port the OAuth callback listens on (0: any free port).
     #[arg(long, default_value_t = 0)]
     callback_port: u16,
@@ -93,7 +97,9 @@ pub async fn connect(g: &Global, args: &ConnectArgs) -> Result<(), String> {
             .as_deref()
             .ok_or("give --oauth, or --token-env VAR naming the variable that holds the token")?;
         let token = std::env::var(var).map_err(|_| format!("the environment variable `{var}` is not set"))?;
-        let facts = json!({ "locationId": args.location_id, "companyId": args.company_id });
+        let kind = args.token_kind.as_deref();
+        let kind = kind.unwrap_or_else(|| weft::connections::token_kind(None, args.location_id.is_some()));
+        let facts = json!({ "locationId": args.location_id, "companyId": args.company_id, "tokenKind": kind });
         connections
             .create_token(NewTokenConnection {
                 workspace: &g.workspace,

@@ -122,6 +122,9 @@ enum Command {
     ApiKeys(serve::ApiKeysCommand),
     /// Run the scheduler and the deliverer for the subscriptions in a file.
     Run(run::RunArgs),
+    /// Generate a connector from an API description.
+    #[command(subcommand)]
+    Gen(GenCommand),
     /// List the choices of a dynamic dropdown field.
     Options {
         component: PathBuf,
@@ -132,6 +135,13 @@ enum Command {
         #[command(flatten)]
         call: CallArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum GenCommand {
+    /// Turn OpenAPI 3.0/3.1 documents into a connector crate that builds to a component
+    /// (`cargo build --target wasm32-wasip2`); prints what it could not generate, and why.
+    Openapi(weft_gen::cli::OpenapiArgs),
 }
 
 #[derive(Args)]
@@ -178,5 +188,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve::serve(g, &args).await,
         Command::Workspaces(command) => serve::workspaces(g, command).await,
         Command::ApiKeys(command) => serve::api_keys(g, command).await,
+        Command::Gen(GenCommand::Openapi(args)) => {
+            print!("{}", weft_gen::cli::run_openapi(&args).map_err(|e| e.to_string())?);
+            Ok(())
+        }
     }
 }

@@ -298,6 +298,7 @@ impl Connections {
             "companyId": answer.company_id,
             "userId": answer.user_id,
             "scopes": scopes,
+            "tokenKind": token_kind(answer.user_type.as_deref(), answer.location_id.is_some()),
         });
         let expires_at = answer.expires_in.map(|s| now_secs() + s);
         let tokens = Tokens { access_token: answer.access_token.clone(), refresh_token: answer.refresh_token.clone() };
@@ -395,5 +396,30 @@ fn describe_failure(f: &TokenFailure) -> String {
         TokenFailure::InvalidGrant(m) => format!("the code was refused ({m}); start connecting again"),
         TokenFailure::LocationInactive(m) => format!("{m}; try again once the location is active"),
         TokenFailure::Other(m) => m.clone(),
+    }
+}
+
+/// The kind of account a token acts for, as connection facts name it
+/// (`location` or `company`): generated operations that need an agency token
+/// check it before sending anything. GHL's token answer says it in `userType`.
+pub fn token_kind(user_type: Option<&str>, has_location: bool) -> &'static str {
+    match user_type.map(str::to_ascii_lowercase).as_deref() {
+        Some("company" | "agency") => "company",
+        Some("location") => "location",
+        _ if has_location => "location",
+        _ => "company",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_kind;
+
+    #[test]
+    fn the_token_kind_comes_from_ghls_user_type_else_from_the_location() {
+        assert_eq!(token_kind(Some("Company"), true), "company");
+        assert_eq!(token_kind(Some("Location"), false), "location");
+        assert_eq!(token_kind(None, true), "location");
+        assert_eq!(token_kind(None, false), "company");
     }
 }

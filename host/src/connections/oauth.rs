@@ -51,6 +51,9 @@ pub struct TokenAnswer {
     pub company_id: Option<String>,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// `Location` or `Company`: the kind of account the token acts for.
+    #[serde(default)]
+    pub user_type: Option<String>,
 }
 
 impl std::fmt::Debug for TokenAnswer {

@@ -85,7 +85,7 @@ pub type Responder = Arc<dyn Fn(http::Request<Bytes>) -> http::Response<Bytes> +
 #[derive(Clone)]
 pub enum Upstream {
     /// The pooled, address-guarded client: production.
-    Network(HttpClient),
+    Network(Box<HttpClient>),
     /// An in-process responder.
     InProcess(Responder),
 }

@@ -83,7 +83,7 @@ impl Runtime {
         start_ticker(&engine, ticker_stop.clone())?;
         let client = build_client(&config.egress, config.static_hosts.clone());
         let permits = Arc::new(Semaphore::new(config.concurrency as usize));
-        let upstream = crate::egress::Upstream::Network(client.clone());
+        let upstream = crate::egress::Upstream::Network(Box::new(client.clone()));
         Ok(Runtime {
             engine,
             linker,

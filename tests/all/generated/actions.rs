@@ -29,7 +29,13 @@ async fn every_generated_action_runs_against_the_simulator() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} actions failed:\n{}", failures.len(), ran + failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} actions failed:\n{}",
+        failures.len(),
+        ran + failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{ran} generated actions ran in {:?}", started.elapsed());
     assert!(ran >= 519, "only {ran} actions ran");
 }
@@ -45,12 +51,20 @@ async fn a_missing_scope_and_the_wrong_token_kind_are_refused_by_name() {
         json!({ "locationId": LOCATION }),
         &Secret::new("pit-no-contacts"),
     );
-    let err = g.runtime.execute(contacts, &narrow, "get-contact", &json!({"contactId": "c1"})).await.expect_err("no scope");
+    let err =
+        g.runtime.execute(contacts, &narrow, "get-contact", &json!({"contactId": "c1"})).await.expect_err("no scope");
     assert_eq!(err.code(), "missing-scope", "{err}");
     assert!(err.to_string().contains("contacts.readonly"), "{err}");
 
     let agency = connectors.iter().find(|c| c.manifest.id == "ghl-agency").expect("the agency connector");
-    let err = g.runtime.execute(agency, &g.location(), "get-company", &json!({"companyId": COMPANY})).await.expect_err("kind");
+    let get_company = agency.manifest.action("get-company").expect("get-company");
+    let op = described(api(agency), "get-company").expect("described get-company");
+    seed_target(&g, op, &get_company.input_schema, &mut Map::new(), COMPANY).expect("the agency is stored");
+    let err = g
+        .runtime
+        .execute(agency, &g.location(), "get-company", &json!({"companyId": COMPANY}))
+        .await
+        .expect_err("kind");
     assert!(err.to_string().contains("needs a company token"), "{err}");
     let company = g.runtime.execute(agency, &g.company(), "get-company", &json!({"companyId": COMPANY})).await;
     assert!(company.is_ok(), "{company:?}");
@@ -60,9 +74,9 @@ async fn a_missing_scope_and_the_wrong_token_kind_are_refused_by_name() {
 async fn a_request_the_spec_forbids_gets_ghls_422_and_an_invalid_input_error() {
     let g = Generated::new().await;
     g.load_all().await;
-    // Straight at the simulator: `limit` must be a number.
+    // Straight at the simulator: `limit` of `GET /contacts/` must be a number.
     let response = reqwest::Client::new()
-        .get(format!("{}/businesses/?locationId={LOCATION}&limit=lots", g.world.sim.base_url()))
+        .get(format!("{}/contacts/?locationId={LOCATION}&limit=lots", g.world.sim.base_url()))
         .header("Version", "2021-07-28")
         .bearer_auth(ALL_SCOPES_TOKEN)
         .send()
@@ -71,7 +85,10 @@ async fn a_request_the_spec_forbids_gets_ghls_422_and_an_invalid_input_error() {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["statusCode"], 422);
-    assert!(body["message"].as_array().is_some_and(|m| m.iter().any(|m| m.as_str().is_some_and(|m| m.contains("limit")))), "{body}");
+    assert!(
+        body["message"].as_array().is_some_and(|m| m.iter().any(|m| m.as_str().is_some_and(|m| m.contains("limit")))),
+        "{body}"
+    );
     // A missing required body field, from a body the runtime built.
     let response = reqwest::Client::new()
         .post(format!("{}/businesses/", g.world.sim.base_url()))

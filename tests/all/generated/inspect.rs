@@ -20,7 +20,8 @@ async fn weft_inspect_lists_every_generated_action_and_trigger_with_schemas() {
             assert!(entry["outputSchema"].is_object(), "{name}/{key}: no output schema");
             let source = &entry["source"];
             assert!(
-                source["spec"].as_str().is_some_and(|s| s.ends_with(".json")) && source["path"].as_str().is_some_and(|p| p.starts_with('/')),
+                source["spec"].as_str().is_some_and(|s| s.ends_with(".json"))
+                    && source["path"].as_str().is_some_and(|p| p.starts_with('/')),
                 "{name}/{key}: no source: {source}"
             );
         }

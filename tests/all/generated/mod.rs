@@ -61,8 +61,7 @@ impl Generated {
         let mut loaded = Vec::new();
         let social = ("ghl-social-planner", weft_tests::ghl_component());
         for (name, path) in weft_tests::generated_components().into_iter().chain([social]) {
-            let connector =
-                self.runtime.load(path).await.unwrap_or_else(|e| panic!("load the {name} component: {e}"));
+            let connector = self.runtime.load(path).await.unwrap_or_else(|e| panic!("load the {name} component: {e}"));
             loaded.push(connector);
         }
         let scopes: BTreeSet<String> = loaded
@@ -96,7 +95,11 @@ impl Generated {
 
     /// The connection an action or trigger with these token kinds runs with.
     pub fn connection_for(&self, kinds: &[TokenKind]) -> (Connection, bool) {
-        if kinds.is_empty() || kinds.contains(&TokenKind::Location) { (self.location(), false) } else { (self.company(), true) }
+        if kinds.is_empty() || kinds.contains(&TokenKind::Location) {
+            (self.location(), false)
+        } else {
+            (self.company(), true)
+        }
     }
 
     /// The scope resources are stored under for that connection.
@@ -130,13 +133,21 @@ pub fn api(connector: &LoadedConnector) -> &'static ApiDescription {
 /// hand-written action (the social planner's own, tested on their own).
 pub fn described<'a>(api: &'a ApiDescription, key: &str) -> Option<&'a DescribedOperation> {
     let found = api.operations.iter().find(|o| o.action.as_deref() == Some(key));
-    assert!(found.is_some() || api.connector == "ghl-social-planner", "{}: no described operation for `{key}`", api.connector);
+    assert!(
+        found.is_some() || api.connector == "ghl-social-planner",
+        "{}: no described operation for `{key}`",
+        api.connector
+    );
     found
 }
 
 /// Path parameter names in path order.
 pub fn path_params(op: &DescribedOperation) -> Vec<String> {
-    op.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).map(str::to_string).collect()
+    op.path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether an input property is filled from the connection when left out.
@@ -183,15 +194,26 @@ pub fn key_for(op: &DescribedOperation, input: &Map<String, Value>, scope: &str)
 /// For an operation on one resource (get, update, delete), stores one and
 /// points the input at it. The id is the location itself where the id is
 /// the connection's location.
-pub fn seed_target(g: &Generated, op: &DescribedOperation, schema: &Value, input: &mut Map<String, Value>, scope: &str) -> Option<StoredResource> {
+pub fn seed_target(
+    g: &Generated,
+    op: &DescribedOperation,
+    schema: &Value,
+    input: &mut Map<String, Value>,
+    scope: &str,
+) -> Option<StoredResource> {
     let res = op.resource.as_ref()?;
     if !matches!(res.role, Role::Get | Role::Update | Role::Delete) {
         return None;
     }
     let param = res.id_param.as_deref()?;
     let key = key_for(op, input, scope)?;
-    let fixed_id = (param == "locationId" && (fact_filled(schema, param) || input.get(param) == Some(&json!(LOCATION))))
-        .then(|| LOCATION.to_string());
+    // The connection's own sub-account or agency exists already: its id is fixed.
+    let own = |value: &str| fact_filled(schema, param) || input.get(param) == Some(&json!(value));
+    let fixed_id = match param {
+        "locationId" if own(LOCATION) => Some(LOCATION.to_string()),
+        "companyId" if own(COMPANY) => Some(COMPANY.to_string()),
+        _ => None,
+    };
     let stored = g.world.sim.sim.seed_resource(key, Map::new(), fixed_id);
     if !fact_filled(schema, param) || input.contains_key(param) {
         input.insert(param.to_string(), json!(stored.id));

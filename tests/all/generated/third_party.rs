@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use weft::{Connection, PollMeta, Secret};
-use weft_tests::weft_gen::cli::{OpenapiArgs, run_openapi};
 
 const TOKEN: &str = "tiny-notes-token";
 
@@ -37,9 +36,10 @@ impl Notes {
     }
 }
 
-fn authorized(headers: &HeaderMap) -> Result<(), Response> {
+/// The 401 for a request without the test's token.
+fn refusal(headers: &HeaderMap) -> Option<Response> {
     let ok = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
-    if ok { Ok(()) } else { Err((StatusCode::UNAUTHORIZED, Json(json!({"message": "bad token"}))).into_response()) }
+    (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(json!({"message": "bad token"}))).into_response())
 }
 
 fn missing() -> Response {
@@ -47,18 +47,21 @@ fn missing() -> Response {
 }
 
 async fn list(State(notes): State<Notes>, headers: HeaderMap, Query(q): Query<HashMap<String, usize>>) -> Response {
-    if let Err(r) = authorized(&headers) {
+    if let Some(r) = refusal(&headers) {
         return r;
     }
     let all = notes.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let newest_first: Vec<&Map<String, Value>> = all.iter().rev().collect();
-    let page: Vec<_> =
-        newest_first.iter().skip(q.get("offset").copied().unwrap_or(0)).take(q.get("limit").copied().unwrap_or(10)).collect();
+    let page: Vec<_> = newest_first
+        .iter()
+        .skip(q.get("offset").copied().unwrap_or(0))
+        .take(q.get("limit").copied().unwrap_or(10))
+        .collect();
     Json(json!({"notes": page, "total": all.len()})).into_response()
 }
 
 async fn create(State(notes): State<Notes>, headers: HeaderMap, Json(body): Json<Map<String, Value>>) -> Response {
-    if let Err(r) = authorized(&headers) {
+    if let Some(r) = refusal(&headers) {
         return r;
     }
     if !body.get("title").is_some_and(Value::is_string) {
@@ -74,7 +77,7 @@ async fn one(
     UrlPath(id): UrlPath<String>,
     body: Option<Json<Map<String, Value>>>,
 ) -> Response {
-    if let Err(r) = authorized(&headers) {
+    if let Some(r) = refusal(&headers) {
         return r;
     }
     let mut all = notes.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -129,14 +132,17 @@ async fn weft_gen_openapi_turns_a_third_party_document_into_a_working_component(
     let fixtures = weft_tests::workspace_root().join("tests/fixtures/tiny-notes");
     let out = tempfile::tempdir().expect("temp dir");
     let crate_dir = out.path().join("tiny-notes");
-    let summary = run_openapi(&OpenapiArgs {
-        specs: vec![fixtures.join("openapi.json")],
-        overlays: vec![fixtures.join("overlay.toml")],
-        out: crate_dir.clone(),
-        runtime: None,
-        workspace_member: false,
-    })
-    .expect("generate");
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["gen", "openapi"])
+        .arg(fixtures.join("openapi.json"))
+        .arg("--overlay")
+        .arg(fixtures.join("overlay.toml"))
+        .arg("--out")
+        .arg(&crate_dir)
+        .output()
+        .expect("run weft gen openapi");
+    let summary = String::from_utf8_lossy(&generated.stdout).into_owned();
+    assert!(generated.status.success(), "weft gen openapi failed: {}", String::from_utf8_lossy(&generated.stderr));
     assert!(summary.contains("5 actions, 2 triggers"), "{summary}");
     let component = tokio::task::spawn_blocking(move || build(&crate_dir)).await.expect("build task");
 
@@ -171,7 +177,8 @@ async fn weft_gen_openapi_turns_a_third_party_document_into_a_working_component(
             out
         }
     };
-    let created = run("create-note", json!({"title": "Groceries", "tags": ["home"], "secret": "s"})).await.expect("create");
+    let created =
+        run("create-note", json!({"title": "Groceries", "tags": ["home"], "secret": "s"})).await.expect("create");
     let id = created["id"].as_str().expect("an id").to_string();
     let got = run("get-note", json!({"noteId": id})).await.expect("get");
     assert_eq!(got["title"], "Groceries");

@@ -48,7 +48,9 @@ impl ApiError {
             Self::InvalidToken => json!("Invalid token: access token is invalid"),
             Self::MissingScope => json!("The token is not authorized for this scope."),
             Self::WrongLocation => json!("The token does not have access to this location."),
-            Self::WrongTokenKind("company") => json!("This route is not available to agency tokens; use a sub-account token."),
+            Self::WrongTokenKind("company") => {
+                json!("This route is not available to agency tokens; use a sub-account token.")
+            }
             Self::WrongTokenKind(_) => json!("This route needs an agency token."),
             Self::Unprocessable(messages) => json!(messages),
             Self::BadRequest(message) | Self::NotFound(message) => json!(message),

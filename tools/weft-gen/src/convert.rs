@@ -329,7 +329,8 @@ mod tests {
             out,
             json!({"type": "object", "properties": {
                 "name": {"type": "string"},
-                "child": {"type": "object", "properties": {"name": {"type": "string"}, "child": {}}},
+                // A schema that contains itself is cut where it recurs: any value is accepted there.
+                "child": {},
             }})
         );
     }

@@ -414,9 +414,13 @@ fn manifest(
     })
 }
 
-/// The JSON a generated file holds: pretty, with a final newline.
+/// The JSON a generated file holds: pretty, keys sorted (so the file is the
+/// same whatever `serde_json` features the build unifies), a final newline.
 pub fn pretty(value: &impl Serialize) -> Result<String, GenError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| GenError::Invalid(e.to_string()))?;
-    text.push('\n');
+    let value = serde_json::to_value(value).map_err(|e| GenError::Invalid(e.to_string()))?;
+    let mut text = weft_manifest::canonical_json(&value);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     Ok(text)
 }

@@ -44,7 +44,8 @@ pub fn label(summary: Option<&str>, operation_id: &str) -> String {
                 .split_whitespace()
                 .enumerate()
                 .map(|(i, w)| {
-                    let acronym = w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                    // `SMS`, `SaaS`, `iOS`: a capital after the first letter keeps the word as written.
+                    let acronym = w.chars().skip(1).any(|c| c.is_ascii_uppercase());
                     if i == 0 || acronym { w.to_string() } else { w.to_lowercase() }
                 })
                 .collect();

@@ -216,6 +216,8 @@ pub struct ResourceOverlay {
     pub collection: String,
     pub role: weft_openapi_runtime::described::Role,
     pub entity: Option<String>,
+    /// The field of the entity that holds its id [default: the list's id field, else `id`].
+    pub id_field: Option<String>,
 }
 
 /// A dropdown for input `field`, filled by the list operation `operation`

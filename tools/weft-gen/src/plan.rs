@@ -251,7 +251,11 @@ pub fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result<Outcom
                 )
             }),
             entity: r.entity.clone(),
-            id_field: list.as_ref().map(|(s, _)| s.id.clone()).unwrap_or_else(|| "id".into()),
+            id_field: r
+                .id_field
+                .clone()
+                .or_else(|| list.as_ref().map(|(s, _)| s.id.clone()))
+                .unwrap_or_else(|| "id".into()),
         }),
         None => {
             shape::detect_resource(src.method, &src.path, read, list.as_ref().map(|(s, _)| s), faithful_answer.as_ref())

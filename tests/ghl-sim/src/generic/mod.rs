@@ -213,7 +213,8 @@ fn check_location(call: &Call<'_>) -> Result<(), ApiError> {
         return Ok(());
     }
     let named = |map: &Map<String, Value>, key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-    let declared = |name: &str, location: ParamIn| call.op.params.iter().any(|p| p.name == name && p.location == location);
+    let declared =
+        |name: &str, location: ParamIn| call.op.params.iter().any(|p| p.name == name && p.location == location);
     let mut named_locations = Vec::new();
     if declared("locationId", ParamIn::Path) {
         named_locations.extend(named(&call.path, "locationId"));

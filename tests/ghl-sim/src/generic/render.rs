@@ -79,6 +79,23 @@ pub(crate) fn resource(stored: &StoredResource, schema: &Value, id_field: &str) 
             map.insert(key.clone(), value.clone());
         }
     }
+    identify(map, props, stored, id_field);
+    if !valid(schema, &out) {
+        // A stored field the schema accepts alone but not beside the others
+        // (or a schema no answer can meet, e.g. one requiring a field it does
+        // not describe): fall back to the sample with only the id and stamps.
+        tracing::debug!(id = %stored.id, "stored fields do not fit the answer; sending the sample");
+        let mut fallback = sample(schema, "", Fill::All);
+        if let Some(map) = fallback.as_object_mut() {
+            identify(map, props, stored, id_field);
+        }
+        return fallback;
+    }
+    out
+}
+
+/// Sets the resource's id and its created and updated stamps, where the schema has them.
+fn identify(map: &mut Map<String, Value>, props: &Map<String, Value>, stored: &StoredResource, id_field: &str) {
     for (names, at) in [(CREATED, &stored.created), (UPDATED, &stored.updated)] {
         for name in names {
             if let Some(prop) = props.get(*name) {
@@ -89,19 +106,6 @@ pub(crate) fn resource(stored: &StoredResource, schema: &Value, id_field: &str) 
     if props.contains_key(id_field) {
         map.insert(id_field.to_string(), Value::String(stored.id.clone()));
     }
-    if !valid(schema, &out) {
-        // A stored field the schema accepts alone but not beside the others:
-        // fall back to the sample with only the id and stamps.
-        tracing::debug!(id = %stored.id, "stored fields do not fit the answer; sending the sample");
-        let mut fallback = sample(schema, "", Fill::All);
-        if let Some(map) = fallback.as_object_mut()
-            && props.contains_key(id_field)
-        {
-            map.insert(id_field.to_string(), Value::String(stored.id.clone()));
-        }
-        return fallback;
-    }
-    out
 }
 
 /// The answer of a create, get or update: the sample with the resource at its place.

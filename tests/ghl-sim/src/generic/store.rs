@@ -61,7 +61,8 @@ fn id_of(call: &Call<'_>) -> Option<String> {
 }
 
 fn not_found(call: &Call<'_>) -> ApiError {
-    let what = call.op.resource.as_ref().map(|r| r.collection.rsplit('/').next().unwrap_or("resource")).unwrap_or("resource");
+    let what =
+        call.op.resource.as_ref().map(|r| r.collection.rsplit('/').next().unwrap_or("resource")).unwrap_or("resource");
     ApiError::NotFound(format!("No {what} with id {}", id_of(call).unwrap_or_default()))
 }
 

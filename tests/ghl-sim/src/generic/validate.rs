@@ -112,9 +112,8 @@ pub(crate) fn body(op: &DescribedOperation, content_type: Option<&str>, bytes: &
         }
         json!({})
     } else if form {
-        let map: Map<String, Value> = url::form_urlencoded::parse(bytes)
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
+        let map: Map<String, Value> =
+            url::form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect();
         return Ok(Value::Object(map));
     } else {
         serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("Unexpected token in JSON: {e}")))?
