@@ -1,4 +1,5 @@
-//! The actions: `find-tags`, `get-tag-details`, `get-statistics`, `list-accounts`.
+//! The hand-written actions: `find-tags`, `get-tag-details`, `get-statistics`, `best-posting-times`,
+//! `list-accounts`; the generated ones are dispatched to `generated`.
 
 use crate::ConnectorError;
 use crate::api::{self, MAX_PAGE};
@@ -19,12 +20,13 @@ pub fn execute(
         "find-tags" => to_value(find_tags(t, ctx, input::parse(input_json)?)?),
         "get-tag-details" => to_value(get_tag_details(t, ctx, input::parse(input_json)?)?),
         "get-statistics" => to_value(statistics_snapshot(t, ctx, input::parse(input_json)?)?),
+        "best-posting-times" => to_value(best_posting_times(t, ctx, input::parse(input_json)?)?),
         "list-accounts" => to_value(list_accounts(t, ctx, input::parse(input_json)?)?),
         other if crate::generated::has_action(other) => crate::generated::execute(t, ctx, other, input_json),
         other => Err(ConnectorError::invalid(
             "action",
             format!(
-                "no action `{other}`; this connector has find-tags, get-tag-details, get-statistics and list-accounts"
+                "no action `{other}`; see `weft inspect` for this connector's actions (e.g. find-tags, get-statistics, best-posting-times)"
             ),
         )),
     }
@@ -84,6 +86,28 @@ pub fn statistics_snapshot(
         period_days: 7,
         statistics,
     })
+}
+
+/// Ranks weekdays over the last 7 days' statistics and any snapshots given.
+fn best_posting_times(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    input: crate::best_time::BestTimesInput,
+) -> Result<crate::best_time::BestTimes, ConnectorError> {
+    let zone = crate::best_time::zone(input.time_zone.as_deref())?;
+    let hour = input.hour.unwrap_or(crate::best_time::DEFAULT_HOUR);
+    if !(0..=23).contains(&hour) {
+        return Err(ConnectorError::invalid("hour", format!("must be between 0 and 23, got {hour}")));
+    }
+    let latest = statistics_snapshot(
+        t,
+        ctx,
+        StatisticsInput { profile_ids: input.profile_ids.clone(), platforms: input.platforms.clone() },
+    )?;
+    let mut snapshots = input.snapshots;
+    // Last, so that for a day an older snapshot also covers, today's figures win.
+    snapshots.push(latest);
+    crate::best_time::rank(&snapshots, &input.platforms, &zone, hour, Timestamp::now())
 }
 
 fn list_accounts(

@@ -105,6 +105,25 @@ pub fn execute(
     rt::execute(&Bridge(t), &table()?, &rt_context(ctx)?, action, input).map_err(from_rt)
 }
 
+/// Every item of generated list `key` with `input`, page after page (at most `max_pages`).
+pub fn read_list(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    key: &str,
+    input: &serde_json::Map<String, Value>,
+    max_pages: u32,
+) -> Result<Vec<Value>, ConnectorError> {
+    let table = table()?;
+    let op = table.operation(key).ok_or_else(|| ConnectorError::Internal(format!("no generated operation `{key}`")))?;
+    let listing = rt::read_all(&Bridge(t), &table, op, &rt_context(ctx)?, input, max_pages).map_err(from_rt)?;
+    Ok(listing.items)
+}
+
+/// The output schema of generated action `key` at `pointer`, e.g. a list's item.
+pub fn output_schema_at(key: &str, pointer: &str) -> Option<Value> {
+    actions().into_iter().find(|a| a.key == key)?.output_schema.pointer(pointer).cloned()
+}
+
 /// Polls a generated trigger.
 pub fn poll(
     t: &(impl Transport + ?Sized),

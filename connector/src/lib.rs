@@ -6,6 +6,7 @@
 
 mod actions;
 mod api;
+mod best_time;
 mod context;
 mod error;
 mod generated;
@@ -15,6 +16,7 @@ mod log;
 mod manifest;
 mod model;
 mod options;
+mod published;
 mod transport;
 mod triggers;
 mod window;

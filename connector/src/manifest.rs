@@ -1,9 +1,12 @@
 //! The connector's manifest, built from the same types its code uses.
 
 use crate::api::{SCOPE_ACCOUNTS, SCOPE_STATISTICS, SCOPE_TAGS};
+
+/// Reading the location's posts.
+const SCOPE_POSTS: &str = "socialplanner/post.readonly";
 use crate::input::{FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput, TagTriggerInput};
 use crate::model::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use weft_manifest::{
     Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings, RateLimit,
@@ -27,6 +30,45 @@ fn sample_tag() -> Tag {
         created_at: Some("2026-06-02T09:30:00.000Z".into()),
         updated_at: Some("2026-06-03T14:05:12.000Z".into()),
     }
+}
+
+/// A `post-published` event: the post as the posts list gives it, its tags by id and name, and the names alone.
+fn published_schema() -> Value {
+    let post = crate::generated::output_schema_at("get-posts", "/properties/results/properties/posts/items")
+        .unwrap_or_else(|| json!({"type": "object"}));
+    json!({
+        "type": "object",
+        "required": ["post", "tags", "tagNames"],
+        "properties": {
+            "post": post,
+            "tags": schema_of::<Vec<crate::published::TagName>>(),
+            "tagNames": {"type": "array", "items": {"type": "string"}},
+        },
+    })
+}
+
+fn sample_published() -> Value {
+    json!({
+        "post": {
+            "_id": "6659a2f1c4b5e1a2b3c4d5e6",
+            "locationId": "ve9EPM428h8vShlRW1KT",
+            "status": "published",
+            "type": "post",
+            "summary": "Summer launch: 20% off this week",
+            "accountIds": ["64a1b2c3d4e5f6a7b8c9d0e1_ve9EPM428h8vShlRW1KT_1234567890_page"],
+            "tags": ["65fbdcfecc884f07e645ea8b"],
+            "publishedAt": "2026-06-02T10:00:00.000Z",
+        },
+        "tags": [{"id": "65fbdcfecc884f07e645ea8b", "name": "Summer launch"}],
+        "tagNames": ["Summer launch"],
+    })
+}
+
+/// What `best-posting-times` answers for the sample snapshot, on a fixed day.
+fn sample_best_times() -> Option<crate::best_time::BestTimes> {
+    let now = "2026-06-08T12:00:00Z".parse().ok()?;
+    crate::best_time::rank(&[sample_snapshot()], &[], &jiff::tz::TimeZone::UTC, crate::best_time::DEFAULT_HOUR, now)
+        .ok()
 }
 
 fn sample_snapshot() -> StatisticsSnapshot {
@@ -171,7 +213,10 @@ pub fn manifest() -> ConnectorManifest {
                 key: "post-statistics".into(),
                 label: "Daily post statistics".into(),
                 help: "Once a day, a snapshot of the chosen accounts' last 7 days: posts, likes, comments, \
-                       impressions, followers, reach and audience, with the change against the 7 days before."
+                       impressions, followers, reach and audience, with the change against the 7 days before. GHL \
+                       reports statistics per account and per day only: no figures for a single post exist, so there \
+                       is no per-post form. Keep the snapshots to rank posting days over weeks (Find the best days to \
+                       post)."
                     .into(),
                 input_schema: schema_of::<StatisticsInput>(),
                 output_schema: schema_of::<StatisticsSnapshot>(),
@@ -182,6 +227,23 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+            },
+            Trigger {
+                key: "post-published".into(),
+                label: "Post published".into(),
+                help: "Fires once for each post of the location that goes live (its status becomes published), \
+                       with the post and its tags resolved to names (`tagNames`), ready to map. Posts published more \
+                       than 30 days before the subscription started are not reported."
+                    .into(),
+                input_schema: schema_of::<crate::published::PublishedInput>(),
+                output_schema: published_schema(),
+                sample: sample_published(),
+                scopes: vec![SCOPE_POSTS.into(), SCOPE_TAGS.into()],
+                poll: tag_poll(),
+                start_points: vec![StartPoint::Now],
+                dynamic_options: Vec::new(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-posts", "POST", "/social-media-posting/{locationId}/posts/list")),
             },
         ],
         actions: vec![
@@ -218,6 +280,23 @@ pub fn manifest() -> ConnectorManifest {
                 input_schema: schema_of::<StatisticsInput>(),
                 output_schema: schema_of::<StatisticsSnapshot>(),
                 sample: sample(sample_snapshot()),
+                scopes: stats_scopes.clone(),
+                dynamic_options: profile_dropdown(),
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+            },
+            Action {
+                key: "best-posting-times".into(),
+                label: "Find the best days to post".into(),
+                help: "Ranks weekdays by likes and comments per post, from the chosen accounts' daily statistics of the \
+                       last 7 days plus any earlier snapshots you pass (events of the Post statistics trigger), and gives \
+                       the next slot on the best day at your hour in your time zone, ready for a post's schedule. The \
+                       statistics have no hour of day, so hours are not ranked. With fewer than 5 posts, or posts on \
+                       fewer than 2 weekdays, it says so and falls back to Tuesday, Wednesday and Thursday mornings."
+                    .into(),
+                input_schema: schema_of::<crate::best_time::BestTimesInput>(),
+                output_schema: schema_of::<crate::best_time::BestTimes>(),
+                sample: sample(sample_best_times()),
                 scopes: stats_scopes,
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],

@@ -1,4 +1,5 @@
-//! The polling triggers: `new-tag`, `tag-details` and `post-statistics`.
+//! The hand-written polling triggers: `new-tag`, `tag-details`, `post-statistics` and `post-published`
+//! (in `published`); the generated ones are dispatched to `generated`.
 
 use crate::api::{self, MAX_PAGE};
 use crate::context::CallContext;
@@ -23,10 +24,13 @@ pub fn poll(
         "new-tag" => new_tag(t, ctx, req),
         "tag-details" => tag_details(t, ctx, req),
         "post-statistics" => post_statistics(t, ctx, req),
+        "post-published" => crate::published::poll(t, ctx, req),
         other if crate::generated::has_trigger(other) => crate::generated::poll(t, ctx, req),
         other => Err(ConnectorError::invalid(
             "trigger",
-            format!("no trigger `{other}`; this connector has new-tag, tag-details and post-statistics"),
+            format!(
+                "no trigger `{other}`; see `weft inspect` for this connector's triggers (e.g. new-tag, post-published)"
+            ),
         )),
     }
 }

@@ -16,8 +16,8 @@ async fn inspect_shows_the_triggers_and_actions_with_schemas() {
     };
     // The hand-written triggers and actions first, then the operations generated from the spec.
     let (triggers, actions) = (keys("triggers"), keys("actions"));
-    assert_eq!(triggers[..3], ["new-tag", "tag-details", "post-statistics"]);
-    assert_eq!(actions[..4], ["find-tags", "get-tag-details", "get-statistics", "list-accounts"]);
+    assert_eq!(triggers[..4], ["new-tag", "tag-details", "post-statistics", "post-published"]);
+    assert_eq!(actions[..5], ["find-tags", "get-tag-details", "get-statistics", "best-posting-times", "list-accounts"]);
     assert!(triggers.iter().any(|k| k == "new-post"), "{triggers:?}");
     assert!(actions.iter().any(|k| k == "create-post"), "{actions:?}");
     for kind in ["triggers", "actions"] {

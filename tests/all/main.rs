@@ -8,6 +8,7 @@ mod connections;
 mod crash;
 mod generated;
 mod manifests;
+mod posts;
 mod sandbox;
 mod serve;
 mod sink;

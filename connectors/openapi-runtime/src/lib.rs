@@ -34,7 +34,7 @@ pub mod component;
 
 pub use context::CallContext;
 pub use error::ConnectorError;
-pub use paging::{id_of, items_of};
+pub use paging::{Listing, id_of, items_of, read_all};
 pub use request::encode;
 pub use response::error_from_response;
 pub use table::Table;

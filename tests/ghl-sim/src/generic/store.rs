@@ -68,10 +68,18 @@ fn not_found(call: &Call<'_>) -> ApiError {
 
 /// Fields a request gives a resource: its body's.
 fn fields_of(call: &Call<'_>) -> Map<String, Value> {
-    match &call.body {
+    let mut fields = match &call.body {
         Value::Object(map) => map.clone(),
         _ => Map::new(),
+    };
+    // A social planner post is written with `scheduleDate` and read back with
+    // `displayDate`, the time it goes (or went) out, as GHL shows it.
+    if call.op.path.starts_with("/social-media-posting/{locationId}/posts")
+        && let Some(at) = fields.get("scheduleDate").cloned()
+    {
+        fields.insert("displayDate".into(), at);
     }
+    fields
 }
 
 impl Sim {

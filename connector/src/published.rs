@@ -1,0 +1,157 @@
+//! The `post-published` trigger: a post whose status became `published`,
+//! once per post, with its tags resolved to names so a builder can map them
+//! without a second step.
+//!
+//! GHL has no "published since" filter, so the trigger reads the location's
+//! posts of the last [`LOOKBACK_DAYS`] days and remembers which published
+//! ones it has seen; the host dedupes the event ids (the post ids) again.
+
+use crate::api;
+use crate::context::CallContext;
+use crate::transport::Transport;
+use crate::{ConnectorError, Event, PollRequest, PollResponse};
+use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap};
+
+/// How far back posts are read: a post published earlier is not news.
+pub const LOOKBACK_DAYS: i64 = 30;
+/// Pages of 20 posts read per poll at most.
+pub const MAX_PAGES: u32 = 25;
+/// Published post ids the cursor remembers (the oldest are forgotten first).
+pub const REMEMBERED: usize = 5_000;
+
+/// Input of `post-published`: nothing to choose; the connection's location is watched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PublishedInput {}
+
+/// A tag of the post, by id and name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TagName {
+    pub id: String,
+    /// The tag's name; empty when the tag was deleted since.
+    pub name: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    /// Published post ids seen, oldest first.
+    #[serde(default)]
+    published: Vec<String>,
+}
+
+fn read_cursor(req: &PollRequest) -> Result<Cursor, ConnectorError> {
+    match req.cursor.as_deref().map(str::trim) {
+        None | Some("") | Some("null") => Ok(Cursor::default()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            ConnectorError::invalid(
+                "cursor",
+                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
+            )
+        }),
+    }
+}
+
+fn text<'a>(post: &'a Value, field: &str) -> Option<&'a str> {
+    post.get(field).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn is_published(post: &Value) -> bool {
+    text(post, "status").is_some_and(|s| s.eq_ignore_ascii_case("published"))
+}
+
+/// When the post went live, as well as the answer says.
+fn published_at(post: &Value) -> Option<&str> {
+    text(post, "publishedAt").or_else(|| text(post, "displayDate")).or_else(|| text(post, "updatedAt"))
+}
+
+/// The location's posts of the lookback window, every page.
+fn read_posts(t: &(impl Transport + ?Sized), ctx: &CallContext, now: Timestamp) -> Result<Vec<Value>, ConnectorError> {
+    let span = SignedDuration::from_hours(24 * LOOKBACK_DAYS);
+    let from = now.checked_sub(span).map_err(|e| ConnectorError::Internal(e.to_string()))?;
+    let to = now.checked_add(SignedDuration::from_hours(24)).map_err(|e| ConnectorError::Internal(e.to_string()))?;
+    let input: Map<String, Value> = match json!({
+        "type": "all",
+        "skip": "0",
+        "limit": "20",
+        "fromDate": from.to_string(),
+        "toDate": to.to_string(),
+        "includeUsers": "false",
+    }) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    crate::generated::read_list(t, ctx, "get-posts", &input, MAX_PAGES)
+}
+
+pub fn poll(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    req: &PollRequest,
+) -> Result<PollResponse, ConnectorError> {
+    let _: PublishedInput = crate::input::parse(&req.input)?;
+    let mut cursor = read_cursor(req)?;
+    let posts = read_posts(t, ctx, Timestamp::now())?;
+    let seen: BTreeSet<&str> = cursor.published.iter().map(String::as_str).collect();
+    let mut fresh: Vec<&Value> = posts
+        .iter()
+        .filter(|p| is_published(p))
+        .filter(|p| text(p, "_id").is_some_and(|id| !seen.contains(id)))
+        .collect();
+    fresh.sort_by(|a, b| published_at(a).cmp(&published_at(b)));
+    let limit = usize::try_from(req.meta.limit.max(1)).unwrap_or(usize::MAX);
+    let has_more = !req.meta.seed && fresh.len() > limit;
+    let emit: Vec<&Value> = if req.meta.seed { Vec::new() } else { fresh.iter().take(limit).copied().collect() };
+    let remembered: Vec<&Value> = if req.meta.seed { fresh.clone() } else { emit.clone() };
+    let names = tag_names(t, ctx, &emit)?;
+    let events = emit
+        .iter()
+        .map(|post| {
+            let tags: Vec<TagName> = post
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(|id| TagName { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() })
+                })
+                .into_iter()
+                .flatten()
+                .collect();
+            let tag_names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).filter(|n| !n.is_empty()).collect();
+            Event {
+                id: text(post, "_id").unwrap_or_default().to_string(),
+                occurred_at: published_at(post).map(str::to_string),
+                data: json!({ "post": post, "tags": tags, "tagNames": tag_names }),
+            }
+        })
+        .collect();
+    cursor.published.extend(remembered.iter().filter_map(|p| text(p, "_id")).map(str::to_string));
+    let excess = cursor.published.len().saturating_sub(REMEMBERED);
+    cursor.published.drain(..excess);
+    let cursor = serde_json::to_string(&cursor).map_err(|e| ConnectorError::Internal(e.to_string()))?;
+    Ok(PollResponse { events, cursor: Some(cursor), has_more })
+}
+
+/// The names of the tags these posts carry, in one tag-details call.
+fn tag_names(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    posts: &[&Value],
+) -> Result<HashMap<String, String>, ConnectorError> {
+    let ids: BTreeSet<String> = posts
+        .iter()
+        .filter_map(|p| p.get("tags").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
+    Ok(api::tag_details(t, ctx, &ids)?.into_iter().map(|tag| (tag.id, tag.tag)).collect())
+}

@@ -1,0 +1,150 @@
+//! Posts, end to end through the component, the host and the simulator:
+//! "when a post goes live, send its tags" and "schedule this post at the
+//! best time for these accounts".
+
+use crate::support::*;
+use ghl_sim::generic::ResourceKey;
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use serde_json::{Map, Value, json};
+
+/// A token for the social planner with every scope it uses (posts included).
+const POSTS_TOKEN: &str = "pit-e2e-posts";
+
+fn world_with_posts(world: &World) -> weft::Connection {
+    world.sim.sim.register_token(POSTS_TOKEN, LOCATION, ghl_sim::SOCIAL_PLANNER_SCOPES.iter().copied());
+    world.connection(POSTS_TOKEN)
+}
+
+/// Where the simulator keeps the location's posts (the collection the posts list reads).
+fn posts_key() -> ResourceKey {
+    let api = ghl_sim::generic::apis().iter().find(|a| a.connector == "ghl-social-planner").expect("described");
+    let list = api.operations.iter().find(|o| o.action.as_deref() == Some("get-posts")).expect("get-posts");
+    let collection = list.resource.as_ref().expect("the posts list keeps a collection").collection.clone();
+    ResourceKey { collection, parents: vec![LOCATION.to_string()], scope: LOCATION.to_string() }
+}
+
+fn weekday_name(w: Weekday) -> &'static str {
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        [usize::try_from(w.to_monday_zero_offset()).unwrap_or(0)]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
+    let world = World::new().await;
+    let conn = world_with_posts(&world);
+    let runtime = runtime();
+    let ghl = ghl(&runtime).await;
+    let tags = world.create_tags(&["Summer launch", "Promo"]);
+    let create = json!({
+        "accountIds": ["acc-1"], "type": "post", "userId": "user-1", "status": "scheduled",
+        "summary": "Summer launch: 20% off", "tags": [tags[0].id],
+        "scheduleDate": "2026-12-01T10:00:00.000Z",
+    });
+    let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post");
+    let post_id = created.pointer("/results/post/_id").and_then(Value::as_str).expect("the new post's id").to_string();
+
+    let seeded = poll(&runtime, &ghl, &conn, "post-published", json!({}), None, true).await;
+    assert!(seeded.events.is_empty());
+    let quiet = poll(&runtime, &ghl, &conn, "post-published", json!({}), seeded.cursor.clone(), false).await;
+    assert!(quiet.events.is_empty(), "a scheduled post is not published yet");
+
+    // Its time comes: the simulator publishes it.
+    let mut live = Map::new();
+    live.insert("status".into(), json!("published"));
+    live.insert("publishedAt".into(), json!(Timestamp::now().to_string()));
+    world.sim.sim.update_resource(&posts_key(), &post_id, live).expect("the post is stored");
+
+    let next = poll(&runtime, &ghl, &conn, "post-published", json!({}), quiet.cursor.clone(), false).await;
+    assert_eq!(next.events.len(), 1, "{:?}", next.events);
+    let event = &next.events[0];
+    assert_eq!(event.id, post_id);
+    assert_eq!(event.data["tagNames"], json!(["Summer launch"]));
+    assert_eq!(event.data["tags"], json!([{"id": tags[0].id, "name": "Summer launch"}]));
+    assert_eq!(event.data["post"]["status"], "published");
+    let again = poll(&runtime, &ghl, &conn, "post-published", json!({}), next.cursor.clone(), false).await;
+    assert!(again.events.is_empty(), "once per post");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_scheduled_at_the_best_time_lands_on_the_day_the_statistics_favour() {
+    let world = World::new().await;
+    let conn = world_with_posts(&world);
+    let account = world.sim.sim.add_account(
+        LOCATION,
+        ghl_sim::NewAccount { name: "Acme".into(), platform: "facebook".into(), ..Default::default() },
+    );
+    // One post a day for the last 7 days; the one 3 days ago drew far more likes per post.
+    world.sim.sim.set_statistics(
+        LOCATION,
+        json!({
+            "dayRange": ["d1", "d2", "d3", "d4", "d5", "d6", "d7"],
+            "postPerformance": {
+                "posts": {"facebook": [1, 1, 1, 1, 1, 1, 1]},
+                "likes": [5, 5, 5, 90, 5, 5, 5],
+                "comments": [0, 1, 0, 6, 0, 0, 1],
+                "impressions": [],
+            },
+        }),
+    );
+    let runtime = runtime();
+    let ghl = ghl(&runtime).await;
+    let input = json!({"profileIds": [account.profile_id], "timeZone": "America/New_York", "hour": 9});
+    let best = runtime.execute(&ghl, &conn, "best-posting-times", &input).await.expect("best-posting-times");
+
+    let favoured = Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().checked_sub(3.days()).expect("date");
+    assert_eq!(best["enoughData"], true, "{best}");
+    assert_eq!(best["ranking"][0], weekday_name(favoured.weekday()), "{best}");
+    assert_eq!(best["figures"][0]["engagementPerPost"], 96.0);
+    let slot: Timestamp = best["nextSlotUtc"].as_str().expect("a slot").parse().expect("RFC 3339");
+    let local = slot.to_zoned_datetime(TimeZone::get("America/New_York").expect("zone"));
+    assert_eq!((local.weekday(), local.hour(), local.minute()), (favoured.weekday(), 9, 0));
+    assert!(slot > Timestamp::now());
+
+    // Schedule the post there, and read it back.
+    let create = json!({
+        "accountIds": [account.id], "type": "post", "userId": "user-1", "status": "scheduled",
+        "summary": "At the best time", "scheduleDate": best["nextSlotUtc"],
+    });
+    let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post");
+    let id = created.pointer("/results/post/_id").and_then(Value::as_str).expect("id");
+    let got = runtime.execute(&ghl, &conn, "get-post", &json!({"id": id})).await.expect("get-post");
+    let shown: Timestamp =
+        got.pointer("/results/post/displayDate").and_then(Value::as_str).expect("displayDate").parse().expect("time");
+    assert_eq!(shown, slot, "{got}");
+
+    // Earlier snapshots weigh in: two weeks ago, another weekday did far better.
+    let mut earlier = runtime
+        .execute(&ghl, &conn, "get-statistics", &json!({"profileIds": [account.profile_id]}))
+        .await
+        .expect("get-statistics");
+    let two_weeks_ago = Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().checked_sub(14.days()).expect("date");
+    earlier["periodEnd"] = json!(two_weeks_ago.to_string());
+    earlier["statistics"]["postPerformance"] = json!({"posts": {"facebook": [3, 0, 0, 0, 0, 0, 0]}, "likes": [900, 0, 0, 0, 0, 0, 0], "comments": [0, 0, 0, 0, 0, 0, 0], "impressions": []});
+    let with_history = json!({"profileIds": [account.profile_id], "snapshots": [earlier]});
+    let best = runtime.execute(&ghl, &conn, "best-posting-times", &with_history).await.expect("with history");
+    let old_day = two_weeks_ago.checked_sub(6.days()).expect("date");
+    assert_eq!(best["ranking"][0], weekday_name(old_day.weekday()), "{best}");
+    assert_eq!(best["from"], json!(old_day.to_string()));
+
+    // A time zone that does not exist is named.
+    let bad = json!({"profileIds": [account.profile_id], "timeZone": "Mars/Olympus"});
+    let err = runtime.execute(&ghl, &conn, "best-posting-times", &bad).await.expect_err("bad zone");
+    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert!(err.to_string().contains("timeZone"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_post_is_refused_naming_the_field() {
+    let world = World::new().await;
+    let conn = world_with_posts(&world);
+    let runtime = runtime();
+    let ghl = ghl(&runtime).await;
+    let err = runtime
+        .execute(&ghl, &conn, "create-post", &json!({"accountIds": "acc-1", "type": "post", "userId": "u"}))
+        .await
+        .expect_err("accountIds must be a list");
+    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert!(err.to_string().contains("accountIds"), "{err}");
+}
