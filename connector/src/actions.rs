@@ -20,6 +20,7 @@ pub fn execute(
         "find-tags" => to_value(find_tags(t, ctx, input::parse(input_json)?)?),
         "get-tag-details" => to_value(get_tag_details(t, ctx, input::parse(input_json)?)?),
         "get-statistics" => to_value(statistics_snapshot(t, ctx, input::parse(input_json)?)?),
+        "create-post" => to_value(crate::posting::create_post(t, ctx, input::parse(input_json)?)?),
         "best-posting-times" => to_value(best_posting_times(t, ctx, input::parse(input_json)?)?),
         "list-accounts" => to_value(list_accounts(t, ctx, input::parse(input_json)?)?),
         other if crate::generated::has_action(other) => crate::generated::execute(t, ctx, other, input_json),

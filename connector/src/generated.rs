@@ -176,12 +176,14 @@ mod tests {
             !actions().is_empty()
                 && actions().len() == table.operations.iter().filter(|o| !o.key.starts_with("options-")).count()
         );
-        for key in ["find-tags", "get-tag-details", "get-statistics", "list-accounts"] {
+        for key in
+            ["find-tags", "get-tag-details", "get-statistics", "list-accounts", "create-post", "best-posting-times"]
+        {
             assert!(!has_action(key), "{key} is hand-written");
         }
-        for key in ["new-tag", "tag-details", "post-statistics"] {
+        for key in ["new-tag", "tag-details", "post-statistics", "post-published"] {
             assert!(!has_trigger(key), "{key} is hand-written");
         }
-        assert!(has_action("create-post") && has_trigger("new-post"));
+        assert!(has_action("create-post-advanced") && has_trigger("new-post"));
     }
 }

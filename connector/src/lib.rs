@@ -16,6 +16,7 @@ mod log;
 mod manifest;
 mod model;
 mod options;
+mod posting;
 mod published;
 mod transport;
 mod triggers;

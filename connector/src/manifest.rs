@@ -4,6 +4,8 @@ use crate::api::{SCOPE_ACCOUNTS, SCOPE_STATISTICS, SCOPE_TAGS};
 
 /// Reading the location's posts.
 const SCOPE_POSTS: &str = "socialplanner/post.readonly";
+/// Creating and changing posts.
+const SCOPE_POSTS_WRITE: &str = "socialplanner/post.write";
 use crate::input::{FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput, TagTriggerInput};
 use crate::model::*;
 use serde_json::{Value, json};
@@ -61,6 +63,20 @@ fn sample_published() -> Value {
         },
         "tags": [{"id": "65fbdcfecc884f07e645ea8b", "name": "Summer launch"}],
         "tagNames": ["Summer launch"],
+    })
+}
+
+fn sample_created_post() -> Value {
+    let mut post = sample_published()["post"].clone();
+    post["status"] = json!("scheduled");
+    post["displayDate"] = json!("2026-06-09T08:00:00Z");
+    if let Some(p) = post.as_object_mut() {
+        p.remove("publishedAt");
+    }
+    json!({
+        "post": post,
+        "scheduledFor": "2026-06-09T08:00:00Z",
+        "scheduledLocal": "2026-06-09T10:00:00+02:00",
     })
 }
 
@@ -284,6 +300,28 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+            },
+            Action {
+                key: "create-post".into(),
+                label: "Create a post".into(),
+                help: "Posts text, and images or videos by URL, to the chosen accounts: `now`, at the `best` time \
+                       (the next best day from those accounts' statistics, as Find the best days to post ranks them, at \
+                       your hour), or at a local date and time in your time zone. A local time the clocks skip is \
+                       refused, so is one in the past. For every field GHL takes, use Create post (all fields)."
+                    .into(),
+                input_schema: schema_of::<crate::posting::CreatePostInput>(),
+                output_schema: schema_of::<crate::posting::CreatedPost>(),
+                sample: sample_created_post(),
+                scopes: vec![SCOPE_POSTS_WRITE.into(), SCOPE_ACCOUNTS.into(), SCOPE_STATISTICS.into(), SCOPE_TAGS.into()],
+                dynamic_options: vec![
+                    DynamicField {
+                        field: "accountIds".into(),
+                        help: "The social accounts connected to this location in GHL's Social Planner.".into(),
+                    },
+                    DynamicField { field: "tagIds".into(), help: "The location's social planner tags.".into() },
+                ],
+                token_kinds: vec![TokenKind::Location],
+                source: Some(source("create-post", "POST", "/social-media-posting/{locationId}/posts")),
             },
             Action {
                 key: "best-posting-times".into(),

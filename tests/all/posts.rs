@@ -37,13 +37,18 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
     let runtime = runtime();
     let ghl = ghl(&runtime).await;
     let tags = world.create_tags(&["Summer launch", "Promo"]);
+    let account = world.sim.sim.add_account(
+        LOCATION,
+        ghl_sim::NewAccount { name: "Acme".into(), platform: "facebook".into(), ..Default::default() },
+    );
+    let in_two_days = Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().checked_add(2.days()).expect("date");
     let create = json!({
-        "accountIds": ["acc-1"], "type": "post", "userId": "user-1", "status": "scheduled",
-        "summary": "Summer launch: 20% off", "tags": [tags[0].id],
-        "scheduleDate": "2026-12-01T10:00:00.000Z",
+        "accountIds": [account.id], "userId": "user-1", "summary": "Summer launch: 20% off",
+        "tagIds": [tags[0].id], "when": format!("{in_two_days}T10:00"), "timeZone": "Europe/Berlin",
     });
     let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post");
-    let post_id = created.pointer("/results/post/_id").and_then(Value::as_str).expect("the new post's id").to_string();
+    let post_id = created.pointer("/post/_id").and_then(Value::as_str).expect("the new post's id").to_string();
+    assert_eq!(created["post"]["status"], "scheduled");
 
     let seeded = poll(&runtime, &ghl, &conn, "post-published", json!({}), None, true).await;
     assert!(seeded.events.is_empty());
@@ -102,13 +107,15 @@ async fn a_post_scheduled_at_the_best_time_lands_on_the_day_the_statistics_favou
     assert_eq!((local.weekday(), local.hour(), local.minute()), (favoured.weekday(), 9, 0));
     assert!(slot > Timestamp::now());
 
-    // Schedule the post there, and read it back.
+    // "Schedule this post at the best time for these accounts".
     let create = json!({
-        "accountIds": [account.id], "type": "post", "userId": "user-1", "status": "scheduled",
-        "summary": "At the best time", "scheduleDate": best["nextSlotUtc"],
+        "accountIds": [account.id], "userId": "user-1", "summary": "At the best time",
+        "when": "best", "timeZone": "America/New_York", "hour": 9,
     });
-    let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post");
-    let id = created.pointer("/results/post/_id").and_then(Value::as_str).expect("id");
+    let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post at best");
+    assert_eq!(created["scheduledFor"], best["nextSlotUtc"], "{created}");
+    assert_eq!(created["best"]["ranking"][0], weekday_name(favoured.weekday()));
+    let id = created.pointer("/post/_id").and_then(Value::as_str).expect("id");
     let got = runtime.execute(&ghl, &conn, "get-post", &json!({"id": id})).await.expect("get-post");
     let shown: Timestamp =
         got.pointer("/results/post/displayDate").and_then(Value::as_str).expect("displayDate").parse().expect("time");
@@ -147,4 +154,26 @@ async fn an_invalid_post_is_refused_naming_the_field() {
         .expect_err("accountIds must be a list");
     assert_eq!(err.code(), "invalid-input", "{err}");
     assert!(err.to_string().contains("accountIds"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_times_keep_their_wall_clock_across_daylight_saving_and_skipped_times_are_refused() {
+    let world = World::new().await;
+    let conn = world_with_posts(&world);
+    let runtime = runtime();
+    let ghl = ghl(&runtime).await;
+    let new_york = TimeZone::get("America/New_York").expect("zone");
+    // The day before and the day after clocks spring forward in New York (2027-03-14).
+    for day in ["2027-03-13", "2027-03-15"] {
+        let local = format!("{day}T09:30");
+        let input = json!({"accountIds": ["acc-1"], "userId": "u", "summary": "s", "when": local, "timeZone": "America/New_York"});
+        let created = runtime.execute(&ghl, &conn, "create-post", &input).await.expect("create-post");
+        let at: Timestamp = created["scheduledFor"].as_str().expect("time").parse().expect("RFC 3339");
+        let wall = at.to_zoned_datetime(new_york.clone());
+        assert_eq!((wall.date().to_string(), wall.hour(), wall.minute()), (day.to_string(), 9, 30), "{created}");
+    }
+    let skipped = json!({"accountIds": ["acc-1"], "userId": "u", "summary": "s", "when": "2027-03-14T02:30", "timeZone": "America/New_York"});
+    let err = runtime.execute(&ghl, &conn, "create-post", &skipped).await.expect_err("a skipped time");
+    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
 }
