@@ -3,11 +3,10 @@
 //! best time for these accounts".
 
 use crate::support::*;
-use ghl_sim::generic::ResourceKey;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// A token for the social planner with every scope it uses (posts included).
 const POSTS_TOKEN: &str = "pit-e2e-posts";
@@ -15,14 +14,6 @@ const POSTS_TOKEN: &str = "pit-e2e-posts";
 fn world_with_posts(world: &World) -> weft::Connection {
     world.sim.sim.register_token(POSTS_TOKEN, LOCATION, ghl_sim::SOCIAL_PLANNER_SCOPES.iter().copied());
     world.connection(POSTS_TOKEN)
-}
-
-/// Where the simulator keeps the location's posts (the collection the posts list reads).
-fn posts_key() -> ResourceKey {
-    let api = ghl_sim::generic::apis().iter().find(|a| a.connector == "ghl-social-planner").expect("described");
-    let list = api.operations.iter().find(|o| o.action.as_deref() == Some("get-posts")).expect("get-posts");
-    let collection = list.resource.as_ref().expect("the posts list keeps a collection").collection.clone();
-    ResourceKey { collection, parents: vec![LOCATION.to_string()], scope: LOCATION.to_string() }
 }
 
 fn weekday_name(w: Weekday) -> &'static str {
@@ -55,11 +46,11 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
     let quiet = poll(&runtime, &ghl, &conn, "post-published", json!({}), seeded.cursor.clone(), false).await;
     assert!(quiet.events.is_empty(), "a scheduled post is not published yet");
 
-    // Its time comes: the simulator publishes it.
-    let mut live = Map::new();
-    live.insert("status".into(), json!("published"));
-    live.insert("publishedAt".into(), json!(Timestamp::now().to_string()));
-    world.sim.sim.update_resource(&posts_key(), &post_id, live).expect("the post is stored");
+    // The simulator's clock reaches the post's time: its publisher sends it.
+    let due: Timestamp = created["scheduledFor"].as_str().expect("scheduledFor").parse().expect("time");
+    let early = world.sim.sim.publish_due_posts(due.checked_sub(jiff::SignedDuration::from_secs(60)).expect("time"));
+    assert!(early.is_empty(), "nothing is due a minute early");
+    assert_eq!(world.sim.sim.publish_due_posts(due), [post_id.clone()]);
 
     let next = poll(&runtime, &ghl, &conn, "post-published", json!({}), quiet.cursor.clone(), false).await;
     assert_eq!(next.events.len(), 1, "{:?}", next.events);

@@ -67,6 +67,9 @@ fn not_found(call: &Call<'_>) -> ApiError {
 }
 
 /// Fields a request gives a resource: its body's.
+/// Where the social planner's posts are kept (the collection of the posts operations).
+pub const SOCIAL_POSTS: &str = "/social-media-posting/{}/posts";
+
 fn fields_of(call: &Call<'_>) -> Map<String, Value> {
     let mut fields = match &call.body {
         Value::Object(map) => map.clone(),
@@ -96,6 +99,38 @@ impl Sim {
     /// The resources stored at `key`, oldest first.
     pub fn resources(&self, key: &ResourceKey) -> Vec<StoredResource> {
         self.lock().resources.items.get(key).cloned().unwrap_or_default()
+    }
+
+    /// The social planner's publisher, on a clock the caller controls: every
+    /// scheduled post whose `scheduleDate` is at or before `now` goes live
+    /// (status `published`, `publishedAt` its scheduled time), as GHL's
+    /// publisher does when the time comes. Returns the ids published.
+    pub fn publish_due_posts(&self, now: jiff::Timestamp) -> Vec<String> {
+        let mut state = self.lock();
+        let stamp = state.stamp();
+        let mut published = Vec::new();
+        for (key, items) in state.resources.items.iter_mut() {
+            if key.collection != SOCIAL_POSTS {
+                continue;
+            }
+            for post in items.iter_mut() {
+                let scheduled = post.fields.get("status").and_then(Value::as_str) == Some("scheduled");
+                let due = post
+                    .fields
+                    .get("scheduleDate")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<jiff::Timestamp>().ok());
+                if let (true, Some(at)) = (scheduled, due)
+                    && at <= now
+                {
+                    post.fields.insert("status".into(), Value::String("published".into()));
+                    post.fields.insert("publishedAt".into(), Value::String(at.to_string()));
+                    post.updated = stamp;
+                    published.push(post.id.clone());
+                }
+            }
+        }
+        published
     }
 
     /// Changes a stored resource's fields and bumps its `updated` stamp.
