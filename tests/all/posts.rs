@@ -50,7 +50,7 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
     let due: Timestamp = created["scheduledFor"].as_str().expect("scheduledFor").parse().expect("time");
     let early = world.sim.sim.publish_due_posts(due.checked_sub(jiff::SignedDuration::from_secs(60)).expect("time"));
     assert!(early.is_empty(), "nothing is due a minute early");
-    assert_eq!(world.sim.sim.publish_due_posts(due), [post_id.clone()]);
+    assert_eq!(world.sim.sim.publish_due_posts(due), std::slice::from_ref(&post_id));
 
     let next = poll(&runtime, &ghl, &conn, "post-published", json!({}), quiet.cursor.clone(), false).await;
     assert_eq!(next.events.len(), 1, "{:?}", next.events);
