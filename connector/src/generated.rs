@@ -181,9 +181,9 @@ mod tests {
         {
             assert!(!has_action(key), "{key} is hand-written");
         }
-        for key in ["new-tag", "tag-details", "post-statistics", "post-published"] {
+        for key in ["new-tag", "tag-details", "post-statistics", "post-published", "new-post"] {
             assert!(!has_trigger(key), "{key} is hand-written");
         }
-        assert!(has_action("create-post-advanced") && has_trigger("new-post"));
+        assert!(has_action("create-post-advanced") && has_action("get-posts") && has_trigger("new-category"));
     }
 }

@@ -1,10 +1,12 @@
-//! The `post-published` trigger: a post whose status became `published`,
-//! once per post, with its tags resolved to names so a builder can map them
-//! without a second step.
+//! The post triggers: `new-post` (each post created in the location) and
+//! `post-published` (a post whose status became `published`), once per post,
+//! with the post's tags resolved to names so a builder can map them without
+//! a second step.
 //!
-//! GHL has no "published since" filter, so the trigger reads the location's
-//! posts of the last [`LOOKBACK_DAYS`] days and remembers which published
-//! ones it has seen; the host dedupes the event ids (the post ids) again.
+//! GHL has no "created since" or "published since" filter, so the triggers
+//! read the location's posts from [`LOOKBACK_DAYS`] days back to
+//! [`AHEAD_DAYS`] ahead (scheduled posts) and remember which ones they have
+//! emitted; the host dedupes the event ids (the post ids) again.
 
 use crate::api;
 use crate::context::CallContext;
@@ -18,15 +20,30 @@ use std::collections::{BTreeSet, HashMap};
 
 /// How far back posts are read: a post published earlier is not news.
 pub const LOOKBACK_DAYS: i64 = 30;
+/// How far ahead: posts scheduled up to a year out are new posts too.
+pub const AHEAD_DAYS: i64 = 366;
 /// Pages of 20 posts read per poll at most.
 pub const MAX_PAGES: u32 = 25;
 /// Published post ids the cursor remembers (the oldest are forgotten first).
 pub const REMEMBERED: usize = 5_000;
 
-/// Input of `post-published`: nothing to choose; the connection's location is watched.
+/// Input of `new-post` and `post-published`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PublishedInput {}
+pub struct PostTriggerInput {
+    /// Only posts of this kind (GHL's post list filter, e.g. `post`, `story`, `reel`). Leave empty for all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+/// Which posts a trigger reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostEvent {
+    /// Every post, once, when it first appears.
+    Created,
+    /// A post once its status is `published`.
+    Published,
+}
 
 /// A tag of the post, by id and name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -38,7 +55,7 @@ pub struct TagName {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Cursor {
-    /// Published post ids seen, oldest first.
+    /// Post ids emitted (or recorded when seeding), oldest first.
     #[serde(default)]
     published: Vec<String>,
 }
@@ -68,13 +85,21 @@ fn published_at(post: &Value) -> Option<&str> {
     text(post, "publishedAt").or_else(|| text(post, "displayDate")).or_else(|| text(post, "updatedAt"))
 }
 
-/// The location's posts of the lookback window, every page.
-fn read_posts(t: &(impl Transport + ?Sized), ctx: &CallContext, now: Timestamp) -> Result<Vec<Value>, ConnectorError> {
-    let span = SignedDuration::from_hours(24 * LOOKBACK_DAYS);
-    let from = now.checked_sub(span).map_err(|e| ConnectorError::Internal(e.to_string()))?;
-    let to = now.checked_add(SignedDuration::from_hours(24)).map_err(|e| ConnectorError::Internal(e.to_string()))?;
+/// The location's posts of the window, every page.
+fn read_posts(
+    t: &(impl Transport + ?Sized),
+    ctx: &CallContext,
+    now: Timestamp,
+    kind: Option<&str>,
+) -> Result<Vec<Value>, ConnectorError> {
+    let from = now.checked_sub(SignedDuration::from_hours(24 * LOOKBACK_DAYS));
+    let to = now.checked_add(SignedDuration::from_hours(24 * AHEAD_DAYS));
+    let (from, to) = match (from, to) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(e), _) | (_, Err(e)) => return Err(ConnectorError::Internal(e.to_string())),
+    };
     let input: Map<String, Value> = match json!({
-        "type": "all",
+        "type": kind.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("all"),
         "skip": "0",
         "limit": "20",
         "fromDate": from.to_string(),
@@ -91,17 +116,19 @@ pub fn poll(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     req: &PollRequest,
+    event: PostEvent,
 ) -> Result<PollResponse, ConnectorError> {
-    let _: PublishedInput = crate::input::parse(&req.input)?;
+    let input: PostTriggerInput = crate::input::parse(&req.input)?;
     let mut cursor = read_cursor(req)?;
-    let posts = read_posts(t, ctx, Timestamp::now())?;
+    let posts = read_posts(t, ctx, Timestamp::now(), input.r#type.as_deref())?;
     let seen: BTreeSet<&str> = cursor.published.iter().map(String::as_str).collect();
-    let mut fresh: Vec<&Value> = posts
-        .iter()
-        .filter(|p| is_published(p))
-        .filter(|p| text(p, "_id").is_some_and(|id| !seen.contains(id)))
-        .collect();
-    fresh.sort_by(|a, b| published_at(a).cmp(&published_at(b)));
+    let wanted = |p: &&Value| event == PostEvent::Created || is_published(p);
+    let mut fresh: Vec<&Value> =
+        posts.iter().filter(wanted).filter(|p| text(p, "_id").is_some_and(|id| !seen.contains(id))).collect();
+    match event {
+        PostEvent::Published => fresh.sort_by(|a, b| published_at(a).cmp(&published_at(b))),
+        PostEvent::Created => fresh.sort_by(|a, b| text(a, "createdAt").cmp(&text(b, "createdAt"))),
+    }
     let limit = usize::try_from(req.meta.limit.max(1)).unwrap_or(usize::MAX);
     let has_more = !req.meta.seed && fresh.len() > limit;
     let emit: Vec<&Value> = if req.meta.seed { Vec::new() } else { fresh.iter().take(limit).copied().collect() };
@@ -124,7 +151,11 @@ pub fn poll(
             let tag_names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).filter(|n| !n.is_empty()).collect();
             Event {
                 id: text(post, "_id").unwrap_or_default().to_string(),
-                occurred_at: published_at(post).map(str::to_string),
+                occurred_at: match event {
+                    PostEvent::Published => published_at(post),
+                    PostEvent::Created => text(post, "createdAt"),
+                }
+                .map(str::to_string),
                 data: json!({ "post": post, "tags": tags, "tagNames": tag_names }),
             }
         })

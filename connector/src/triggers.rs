@@ -24,7 +24,8 @@ pub fn poll(
         "new-tag" => new_tag(t, ctx, req),
         "tag-details" => tag_details(t, ctx, req),
         "post-statistics" => post_statistics(t, ctx, req),
-        "post-published" => crate::published::poll(t, ctx, req),
+        "new-post" => crate::published::poll(t, ctx, req, crate::published::PostEvent::Created),
+        "post-published" => crate::published::poll(t, ctx, req, crate::published::PostEvent::Published),
         other if crate::generated::has_trigger(other) => crate::generated::poll(t, ctx, req),
         other => Err(ConnectorError::invalid(
             "trigger",

@@ -16,12 +16,12 @@ async fn inspect_shows_the_triggers_and_actions_with_schemas() {
     };
     // The hand-written triggers and actions first, then the operations generated from the spec.
     let (triggers, actions) = (keys("triggers"), keys("actions"));
-    assert_eq!(triggers[..4], ["new-tag", "tag-details", "post-statistics", "post-published"]);
+    assert_eq!(triggers[..5], ["new-tag", "tag-details", "post-statistics", "new-post", "post-published"]);
     assert_eq!(
         actions[..6],
         ["find-tags", "get-tag-details", "get-statistics", "create-post", "best-posting-times", "list-accounts"]
     );
-    assert!(triggers.iter().any(|k| k == "new-post"), "{triggers:?}");
+    assert!(triggers.iter().any(|k| k == "new-category"), "{triggers:?}");
     assert!(actions.iter().any(|k| k == "create-post-advanced"), "{actions:?}");
     for kind in ["triggers", "actions"] {
         for entry in manifest[kind].as_array().expect("list") {

@@ -22,7 +22,7 @@ fn weekday_name(w: Weekday) -> &'static str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
+async fn a_new_post_and_then_its_going_live_arrive_once_each_with_tag_names() {
     let world = World::new().await;
     let conn = world_with_posts(&world);
     let runtime = runtime();
@@ -32,6 +32,8 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
         LOCATION,
         ghl_sim::NewAccount { name: "Acme".into(), platform: "facebook".into(), ..Default::default() },
     );
+    let new_seeded = poll(&runtime, &ghl, &conn, "new-post", json!({}), None, true).await;
+    assert!(new_seeded.events.is_empty());
     let in_two_days = Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().checked_add(2.days()).expect("date");
     let create = json!({
         "accountIds": [account.id], "userId": "user-1", "summary": "Summer launch: 20% off",
@@ -40,6 +42,12 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
     let created = runtime.execute(&ghl, &conn, "create-post", &create).await.expect("create-post");
     let post_id = created.pointer("/post/_id").and_then(Value::as_str).expect("the new post's id").to_string();
     assert_eq!(created["post"]["status"], "scheduled");
+
+    // The new post is news once; it is not published yet.
+    let new = poll(&runtime, &ghl, &conn, "new-post", json!({}), new_seeded.cursor.clone(), false).await;
+    assert_eq!(new.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [post_id.as_str()]);
+    assert_eq!(new.events[0].data["tagNames"], json!(["Summer launch"]));
+    assert_eq!(new.events[0].data["post"]["status"], "scheduled");
 
     let seeded = poll(&runtime, &ghl, &conn, "post-published", json!({}), None, true).await;
     assert!(seeded.events.is_empty());
@@ -61,6 +69,8 @@ async fn when_a_post_goes_live_its_tags_arrive_by_name_once() {
     assert_eq!(event.data["post"]["status"], "published");
     let again = poll(&runtime, &ghl, &conn, "post-published", json!({}), next.cursor.clone(), false).await;
     assert!(again.events.is_empty(), "once per post");
+    let new_again = poll(&runtime, &ghl, &conn, "new-post", json!({}), new.cursor.clone(), false).await;
+    assert!(new_again.events.is_empty(), "publishing does not make a post new again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
