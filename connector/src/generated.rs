@@ -184,6 +184,6 @@ mod tests {
         for key in ["new-tag", "tag-details", "post-statistics", "post-published", "new-post"] {
             assert!(!has_trigger(key), "{key} is hand-written");
         }
-        assert!(has_action("create-post-advanced") && has_action("get-posts") && has_trigger("new-category"));
+        assert!(has_action("create-post-advanced") && has_action("list-posts") && has_trigger("new-category"));
     }
 }

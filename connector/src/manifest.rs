@@ -36,7 +36,7 @@ fn sample_tag() -> Tag {
 
 /// A `new-post` or `post-published` event: the post as the posts list gives it, its tags by id and name, and the names alone.
 fn published_schema() -> Value {
-    let post = crate::generated::output_schema_at("get-posts", "/properties/results/properties/posts/items")
+    let post = crate::generated::output_schema_at("list-posts", "/properties/results/properties/posts/items")
         .unwrap_or_else(|| json!({"type": "object"}));
     json!({
         "type": "object",

@@ -109,7 +109,7 @@ fn read_posts(
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    crate::generated::read_list(t, ctx, "get-posts", &input, MAX_PAGES)
+    crate::generated::read_list(t, ctx, "list-posts", &input, MAX_PAGES)
 }
 
 pub fn poll(
