@@ -5,7 +5,7 @@
 //! `weft-openapi-runtime` runs them over this connector's transport.
 
 use crate::context::CallContext;
-use crate::transport::{self, Transport};
+use crate::transport::Transport;
 use crate::{Choice, ConnectorError, Event, PollRequest, PollResponse};
 use serde_json::Value;
 use weft_manifest::{Action, ConnectorManifest, Trigger};
@@ -52,29 +52,6 @@ pub fn has_trigger(key: &str) -> bool {
     table().is_ok_and(|t| t.trigger(key).is_some())
 }
 
-/// This connector's transport, as the runtime's.
-struct Bridge<'a, T: ?Sized>(&'a T);
-
-impl<T: Transport + ?Sized> rt::Transport for Bridge<'_, T> {
-    fn send(&self, request: rt::Request) -> Result<rt::Response, rt::TransportError> {
-        use rt::table::Method as M;
-        let method = match request.method {
-            M::Get => transport::Method::Get,
-            M::Post => transport::Method::Post,
-            M::Put => transport::Method::Put,
-            M::Patch => transport::Method::Patch,
-            M::Delete => transport::Method::Delete,
-        };
-        let request = transport::Request { method, url: request.url, headers: request.headers, body: request.body };
-        match self.0.send(request) {
-            Ok(r) => Ok(rt::Response { status: r.status, headers: r.headers, body: r.body }),
-            Err(transport::TransportError::Denied(m)) => Err(rt::TransportError::Denied(m)),
-            Err(transport::TransportError::Timeout(m)) => Err(rt::TransportError::Timeout(m)),
-            Err(transport::TransportError::Io(m)) => Err(rt::TransportError::Io(m)),
-        }
-    }
-}
-
 /// The one place runtime errors become this connector's.
 fn from_rt(e: rt::ConnectorError) -> ConnectorError {
     use rt::ConnectorError as E;
@@ -102,7 +79,7 @@ pub fn execute(
     action: &str,
     input: &str,
 ) -> Result<Value, ConnectorError> {
-    rt::execute(&Bridge(t), &table()?, &rt_context(ctx)?, action, input).map_err(from_rt)
+    rt::execute(t, &table()?, &rt_context(ctx)?, action, input).map_err(from_rt)
 }
 
 /// Every item of generated list `key` with `input`, page after page (at most `max_pages`).
@@ -115,7 +92,7 @@ pub fn read_list(
 ) -> Result<Vec<Value>, ConnectorError> {
     let table = table()?;
     let op = table.operation(key).ok_or_else(|| ConnectorError::Internal(format!("no generated operation `{key}`")))?;
-    let listing = rt::read_all(&Bridge(t), &table, op, &rt_context(ctx)?, input, max_pages).map_err(from_rt)?;
+    let listing = rt::read_all(t, &table, op, &rt_context(ctx)?, input, max_pages).map_err(from_rt)?;
     Ok(listing.items)
 }
 
@@ -136,7 +113,7 @@ pub fn poll(
         cursor: req.cursor.clone(),
         meta: rt::PollMeta { seed: req.meta.seed, limit: req.meta.limit, since: req.meta.since.clone() },
     };
-    let response = rt::poll(&Bridge(t), &table()?, &rt_context(ctx)?, &request).map_err(from_rt)?;
+    let response = rt::poll(t, &table()?, &rt_context(ctx)?, &request).map_err(from_rt)?;
     Ok(PollResponse {
         events: response
             .events
@@ -161,7 +138,7 @@ pub fn choices(
     field: &str,
     input: &str,
 ) -> Result<Vec<Choice>, ConnectorError> {
-    let choices = rt::choices(&Bridge(t), &table()?, &rt_context(ctx)?, key, field, input).map_err(from_rt)?;
+    let choices = rt::choices(t, &table()?, &rt_context(ctx)?, key, field, input).map_err(from_rt)?;
     Ok(choices.into_iter().map(|c| Choice { value: c.value, label: c.label }).collect())
 }
 

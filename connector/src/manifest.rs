@@ -34,6 +34,24 @@ fn sample_tag() -> Tag {
     }
 }
 
+/// `new-post` and `post-published` differ only in which posts they report.
+fn post_trigger(key: &str, label: &str, help: &str) -> Trigger {
+    Trigger {
+        key: key.into(),
+        label: label.into(),
+        help: help.into(),
+        input_schema: schema_of::<crate::published::PostTriggerInput>(),
+        output_schema: published_schema(),
+        sample: sample_published(),
+        scopes: vec![SCOPE_POSTS.into(), SCOPE_TAGS.into()],
+        poll: tag_poll(),
+        start_points: vec![StartPoint::Now],
+        dynamic_options: Vec::new(),
+        token_kinds: vec![TokenKind::Location],
+        source: Some(source("get-posts", "POST", "/social-media-posting/{locationId}/posts/list")),
+    }
+}
+
 /// A `new-post` or `post-published` event: the post as the posts list gives it, its tags by id and name, and the names alone.
 fn published_schema() -> Value {
     let post = crate::generated::output_schema_at("list-posts", "/properties/results/properties/posts/items")
@@ -244,40 +262,20 @@ pub fn manifest() -> ConnectorManifest {
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
             },
-            Trigger {
-                key: "new-post".into(),
-                label: "New post".into(),
-                help: "Fires once for each post created in the location, draft, scheduled or published, with the \
-                       post and its tags resolved to names (`tagNames`). Optionally only one kind of post. Posts \
-                       dated more than 30 days back or a year ahead are not read."
-                    .into(),
-                input_schema: schema_of::<crate::published::PostTriggerInput>(),
-                output_schema: published_schema(),
-                sample: sample_published(),
-                scopes: vec![SCOPE_POSTS.into(), SCOPE_TAGS.into()],
-                poll: tag_poll(),
-                start_points: vec![StartPoint::Now],
-                dynamic_options: Vec::new(),
-                token_kinds: vec![TokenKind::Location],
-                source: Some(source("get-posts", "POST", "/social-media-posting/{locationId}/posts/list")),
-            },
-            Trigger {
-                key: "post-published".into(),
-                label: "Post published".into(),
-                help: "Fires once for each post of the location that goes live (its status becomes published), \
-                       with the post and its tags resolved to names (`tagNames`), ready to map. Posts published more \
-                       than 30 days before the subscription started are not reported."
-                    .into(),
-                input_schema: schema_of::<crate::published::PostTriggerInput>(),
-                output_schema: published_schema(),
-                sample: sample_published(),
-                scopes: vec![SCOPE_POSTS.into(), SCOPE_TAGS.into()],
-                poll: tag_poll(),
-                start_points: vec![StartPoint::Now],
-                dynamic_options: Vec::new(),
-                token_kinds: vec![TokenKind::Location],
-                source: Some(source("get-posts", "POST", "/social-media-posting/{locationId}/posts/list")),
-            },
+            post_trigger(
+                "new-post",
+                "New post",
+                "Fires once for each post created in the location, draft, scheduled or published, with the post \
+                 and its tags resolved to names (`tagNames`). Optionally only one kind of post. Posts dated more \
+                 than 30 days back or a year ahead are not read.",
+            ),
+            post_trigger(
+                "post-published",
+                "Post published",
+                "Fires once for each post of the location that goes live (its status becomes published), with the \
+                 post and its tags resolved to names (`tagNames`), ready to map. Posts published more than 30 days \
+                 before the subscription started are not reported.",
+            ),
         ],
         actions: vec![
             Action {
