@@ -93,9 +93,9 @@ pub fn catalog(root: &Path) -> Result<Vec<Expected>, GenError> {
     Ok(read_toml::<Catalog>(&root.join(CONFIG_DIR).join("catalog.toml"))?.expected)
 }
 
-/// The official specs beside the repository: `../shared/ghl-openapi/apps`.
+/// The official specs vendored in the repository: `specs/ghl/apps` (see `specs/ghl/SOURCE.md`).
 pub fn default_specs_dir(root: &Path) -> PathBuf {
-    root.join("../shared/ghl-openapi/apps")
+    root.join("specs/ghl/apps")
 }
 
 /// Every file a GHL run produces, by path relative to the workspace root.

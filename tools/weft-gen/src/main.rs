@@ -18,7 +18,7 @@ enum Command {
     Openapi(weft_gen::cli::OpenapiArgs),
     /// Regenerate the GHL connectors, simulator descriptions and coverage data (or check them).
     Ghl {
-        /// The official specs [default: ../shared/ghl-openapi/apps beside the workspace].
+        /// The official specs [default: specs/ghl/apps in the workspace].
         #[arg(long)]
         specs: Option<PathBuf>,
         /// Only report files that differ from what the specs and overlay produce.

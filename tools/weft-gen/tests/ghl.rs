@@ -15,7 +15,7 @@ fn the_checked_in_ghl_connectors_match_the_specs() {
     let specs = ghl::default_specs_dir(&root);
     assert!(
         specs.is_dir(),
-        "the official GHL specs are missing: expected {} (shared/ghl-openapi/ must sit beside the repository)",
+        "the official GHL specs are missing: expected {} (they are vendored in specs/ghl/; is the checkout complete?)",
         specs.display()
     );
     let bless = std::env::var_os("BLESS").is_some();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::oauth::{CLIENT_ID, CLIENT_SECRET, OAUTH_LOCATION, exchange, oauth_harness, refresh, token};
 
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ghl-openapi/apps/oauth.json");
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/ghl/apps/oauth.json");
 const TOKEN: &str = "/oauth/token";
 
 fn spec_path() -> PathBuf {

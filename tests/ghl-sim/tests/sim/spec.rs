@@ -9,20 +9,19 @@ use serde_json::{Value, json};
 
 use crate::common::{Harness, LOCATION, harness, send};
 
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ghl-openapi/apps/social-media-posting.json");
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/ghl/apps/social-media-posting.json");
 
 pub fn spec_path() -> PathBuf {
     let path = PathBuf::from(SPEC);
     assert!(
         path.is_file(),
-        "the official GHL spec is missing: expected {} (shared/ghl-openapi/ must sit beside the \
-         repository, as on the developers' machines and in CI)",
+        "the official GHL spec is missing: expected {} (vendored in specs/ghl/; is the checkout complete?)",
         path.display()
     );
     path
 }
 
-/// The known defects of the official spec, in one place (see shared/notes/ghl-api.md).
+/// The known defects of the official spec, in one place (see docs/ghl-api.md).
 ///
 /// Fields typed `object` whose own examples, like the real API, are strings: `platform` and
 /// `type` of the account schemas, post `status`/`type`, and so on. They are relaxed to
