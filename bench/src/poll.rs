@@ -2,40 +2,18 @@
 //! component and the host, and the same connector logic compiled natively.
 
 use crate::stats::{Samples, ms};
-use ghl_social_planner::{CallContext, PollMeta, PollRequest, Request, Response, Transport, TransportError};
+use ghl_social_planner::SocialPlanner;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use weft::{Connection, HostConfig, PollMeta as HostMeta, Runtime, Secret};
+use weft_sdk::native::NativeTransport;
+use weft_sdk::{CallContext, Connector, PollMeta, PollRequest};
 
 pub struct PollFigures {
     pub wasm: (Duration, Duration),
     pub native: (Duration, Duration),
     pub polls: usize,
     pub tags: usize,
-}
-
-/// The native side of the seam: a blocking client with keep-alive, like the host's.
-struct Native {
-    agent: ureq::Agent,
-    token: String,
-}
-
-impl Transport for Native {
-    fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let mut builder = http::Request::builder().method(request.method.as_str()).uri(&request.url);
-        for (k, v) in &request.headers {
-            builder = builder.header(k, v);
-        }
-        builder = builder.header("authorization", format!("Bearer {}", self.token));
-        let http_request =
-            builder.body(request.body.unwrap_or_default()).map_err(|e| TransportError::Io(e.to_string()))?;
-        let mut response = self.agent.run(http_request).map_err(|e| TransportError::Io(e.to_string()))?;
-        let status = response.status().as_u16();
-        let headers =
-            response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-        let body = response.body_mut().read_to_vec().map_err(|e| TransportError::Io(e.to_string()))?;
-        Ok(Response { status, headers, body })
-    }
 }
 
 const LOCATION: &str = "bench-loc";
@@ -69,9 +47,9 @@ pub async fn run(polls: usize, tags: usize) -> PollFigures {
     }
 
     let native = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let transport = Native { agent, token: TOKEN.into() };
-        let ctx = CallContext { base_url: base, location_id: LOCATION.into() };
+        // The native side of the seam: a blocking client with keep-alive, like the host's.
+        let transport = NativeTransport::with_bearer_token(TOKEN);
+        let ctx = CallContext::new(&base, json!({ "locationId": LOCATION }));
         let request = PollRequest {
             trigger: "new-tag".into(),
             input: "{}".into(),
@@ -81,7 +59,7 @@ pub async fn run(polls: usize, tags: usize) -> PollFigures {
         let mut samples = Vec::with_capacity(polls);
         for i in 0..polls + 20 {
             let started = Instant::now();
-            let out = ghl_social_planner::poll(&transport, &ctx, &request).expect("native poll");
+            let out = SocialPlanner::poll(&transport, &ctx, &request).expect("native poll");
             assert_eq!(out.events.len(), tags);
             if i >= 20 {
                 samples.push(started.elapsed());

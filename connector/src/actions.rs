@@ -1,14 +1,14 @@
 //! The hand-written actions: `find-tags`, `get-tag-details`, `get-statistics`, `best-posting-times`,
 //! `list-accounts`; the generated ones are dispatched to `generated`.
 
-use crate::ConnectorError;
 use crate::api::{self, MAX_PAGE};
-use crate::context::CallContext;
-use crate::input::{self, FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput};
+use crate::input::{FindTagsInput, ListAccountsInput, StatisticsInput, TagDetailsInput};
 use crate::model::{StatisticsSnapshot, TagList};
-use crate::transport::Transport;
 use jiff::Timestamp;
 use serde_json::Value;
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
 
 pub fn execute(
     t: &(impl Transport + ?Sized),
@@ -17,13 +17,13 @@ pub fn execute(
     input_json: &str,
 ) -> Result<Value, ConnectorError> {
     match action {
-        "find-tags" => to_value(find_tags(t, ctx, input::parse(input_json)?)?),
-        "get-tag-details" => to_value(get_tag_details(t, ctx, input::parse(input_json)?)?),
-        "get-statistics" => to_value(statistics_snapshot(t, ctx, input::parse(input_json)?)?),
-        "create-post" => to_value(crate::posting::create_post(t, ctx, input::parse(input_json)?)?),
-        "best-posting-times" => to_value(best_posting_times(t, ctx, input::parse(input_json)?)?),
-        "list-accounts" => to_value(list_accounts(t, ctx, input::parse(input_json)?)?),
-        other if crate::generated::has_action(other) => crate::generated::execute(t, ctx, other, input_json),
+        "find-tags" => to_value(find_tags(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        "get-tag-details" => to_value(get_tag_details(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        "get-statistics" => to_value(statistics_snapshot(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        "create-post" => to_value(crate::posting::create_post(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        "best-posting-times" => to_value(best_posting_times(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        "list-accounts" => to_value(list_accounts(t, ctx, weft_sdk::parse_input(input_json)?)?),
+        other if crate::GENERATED.has_action(other) => crate::GENERATED.execute(t, ctx, other, input_json),
         other => Err(ConnectorError::invalid(
             "action",
             format!(
@@ -80,7 +80,7 @@ pub fn statistics_snapshot(
     let statistics = api::statistics(t, ctx, &profile_ids, &platforms)?;
     let today = Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     Ok(StatisticsSnapshot {
-        location_id: ctx.location_id.clone(),
+        location_id: crate::ghl::location(ctx)?.to_string(),
         profile_ids,
         platforms,
         period_end: today.to_string(),

@@ -1,11 +1,11 @@
 //! The social planner operations the connector uses, one function each.
 
-use crate::ConnectorError;
-use crate::context::CallContext;
-use crate::ghl::{Envelope, Ghl, encode};
+use crate::ghl::{Envelope, Ghl, encode, location};
 use crate::model::{AccountList, Platform, Statistics, StatisticsAnswer, Tag, TagList, TagsResults};
-use crate::transport::Transport;
 use serde::Serialize;
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
 
 pub const SCOPE_TAGS: &str = "socialplanner/tag.readonly";
 pub const SCOPE_STATISTICS: &str = "socialplanner/statistics.readonly";
@@ -24,7 +24,7 @@ pub fn list_tags(
     limit: u32,
     skip: u32,
 ) -> Result<TagList, ConnectorError> {
-    let mut path = format!("/social-media-posting/{}/tags?limit={limit}&skip={skip}", encode(&ctx.location_id));
+    let mut path = format!("/social-media-posting/{}/tags?limit={limit}&skip={skip}", encode(location(ctx)?));
     if let Some(s) = search.filter(|s| !s.is_empty()) {
         path.push_str(&format!("&searchText={}", encode(s)));
     }
@@ -43,7 +43,7 @@ pub fn tag_details(
     struct Body<'a> {
         tag_ids: &'a [String],
     }
-    let path = format!("/social-media-posting/{}/tags/details", encode(&ctx.location_id));
+    let path = format!("/social-media-posting/{}/tags/details", encode(location(ctx)?));
     let ghl = Ghl::new(t, &ctx.base_url);
     let mut tags = Vec::with_capacity(ids.len());
     for batch in ids.chunks(DETAILS_BATCH) {
@@ -76,7 +76,7 @@ pub fn statistics(
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         platforms: &'a [Platform],
     }
-    let path = format!("/social-media-posting/statistics?locationId={}", encode(&ctx.location_id));
+    let path = format!("/social-media-posting/statistics?locationId={}", encode(location(ctx)?));
     let answer: StatisticsAnswer =
         Ghl::new(t, &ctx.base_url).post(&path, &Body { profile_ids, platforms }, SCOPE_STATISTICS)?;
     answer.results.ok_or_else(|| ConnectorError::upstream(None, "the statistics answer has no `results`"))
@@ -84,7 +84,7 @@ pub fn statistics(
 
 /// The location's connected social accounts.
 pub fn accounts(t: &(impl Transport + ?Sized), ctx: &CallContext) -> Result<AccountList, ConnectorError> {
-    let path = format!("/social-media-posting/{}/accounts", encode(&ctx.location_id));
+    let path = format!("/social-media-posting/{}/accounts", encode(location(ctx)?));
     let answer: Envelope<AccountList> = Ghl::new(t, &ctx.base_url).get(&path, SCOPE_ACCOUNTS)?;
     Ok(answer.results.unwrap_or(AccountList { accounts: Vec::new(), groups: Vec::new() }))
 }

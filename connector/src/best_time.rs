@@ -7,7 +7,6 @@
 //! slot is the best weekday at the hour the builder chooses, in their time
 //! zone (daylight-saving changes move the UTC instant, never the local time).
 
-use crate::ConnectorError;
 use crate::model::{Platform, StatisticsSnapshot};
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
@@ -15,6 +14,7 @@ use jiff::{Timestamp, ToSpan};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use weft_sdk::ConnectorError;
 
 /// Fewer posts than this over the whole data, and the ranking says it is guessing.
 pub const MIN_POSTS: u64 = 5;

@@ -59,12 +59,3 @@ pub struct ListAccountsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
 }
-
-/// Decodes an input, naming the field serde complains about. The host has
-/// already checked the input against the schema, so this only fails when the
-/// connector is called directly.
-pub fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, crate::ConnectorError> {
-    let json = if json.trim().is_empty() { "{}" } else { json };
-    serde_json::from_str(json)
-        .map_err(|e| crate::ConnectorError::InvalidInput { field: None, message: format!("input does not fit: {e}") })
-}

@@ -1,108 +1,64 @@
 //! The GoHighLevel Social Planner connector.
 //!
-//! Its logic is plain Rust over the [`Transport`] seam; `component` (built
-//! for `wasm32-wasip2` only) binds it to the weft WIT world and `wasi:http`.
-//! Built natively, the same logic serves unit tests and benchmarks.
+//! Its logic is plain Rust on [`weft_sdk`]: the tag, statistics and post
+//! triggers and actions are written by hand; the other social planner
+//! operations (posts, categories, CSV imports, account attachment) are
+//! generated from the official spec by `weft-gen ghl` into `generated/` and
+//! run by `weft-openapi-runtime` ([`GENERATED`]). Built for `wasm32-wasip2` it
+//! is a component; built natively, the same code serves unit tests and
+//! benchmarks.
 
 mod actions;
 mod api;
 mod best_time;
-mod context;
-mod error;
-mod generated;
 mod ghl;
 mod input;
-mod log;
 mod manifest;
 mod model;
 mod options;
 mod posting;
 mod published;
-mod transport;
 mod triggers;
-mod window;
 
-// The generated bindings and export glue are `unsafe` FFI by nature.
-#[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)]
-mod component;
-
-pub use context::CallContext;
-pub use error::ConnectorError;
 pub use manifest::{GHL_API, ID, manifest};
-pub use transport::{Method, Request, Response, Transport, TransportError};
 
 use serde_json::Value;
+use weft_openapi_runtime::Generated;
+use weft_sdk::{CallContext, Choice, Connector, ConnectorError, PollRequest, PollResponse, Transport};
 
-/// How the host wants a poll run (see the WIT `poll-meta`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollMeta {
-    pub seed: bool,
-    pub limit: u32,
-    pub since: Option<String>,
-}
+/// The generated social planner operations this connector does not write by hand.
+pub static GENERATED: Generated =
+    Generated::new(include_str!("../generated/manifest.json"), include_str!("../generated/table.json"));
 
-/// One poll of one trigger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollRequest {
-    pub trigger: String,
-    pub input: String,
-    pub cursor: Option<String>,
-    pub meta: PollMeta,
-}
+/// The connector, as the component exports it.
+pub struct SocialPlanner;
 
-/// One event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub id: String,
-    pub occurred_at: Option<String>,
-    pub data: Value,
-}
-
-/// What a poll found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PollResponse {
-    pub events: Vec<Event>,
-    pub cursor: Option<String>,
-    pub has_more: bool,
-}
-
-/// One dropdown entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-}
-
-/// Runs a trigger poll.
-pub fn poll(
-    t: &(impl Transport + ?Sized),
-    ctx: &CallContext,
-    req: &PollRequest,
-) -> Result<PollResponse, ConnectorError> {
-    triggers::poll(t, ctx, req)
-}
-
-/// Runs an action; the output is JSON.
-pub fn execute(
-    t: &(impl Transport + ?Sized),
-    ctx: &CallContext,
-    action: &str,
-    input: &str,
-) -> Result<Value, ConnectorError> {
-    actions::execute(t, ctx, action, input)
-}
-
-/// The choices of a dynamic dropdown.
-pub fn choices(
-    t: &(impl Transport + ?Sized),
-    ctx: &CallContext,
-    key: &str,
-    field: &str,
-    input: &str,
-) -> Result<Vec<Choice>, ConnectorError> {
-    if generated::has_choices(key, field) {
-        return generated::choices(t, ctx, key, field, input);
+impl Connector for SocialPlanner {
+    fn manifest() -> String {
+        serde_json::to_string(&manifest()).unwrap_or_default()
     }
-    options::choices(t, ctx, key, field)
+
+    fn execute(t: &dyn Transport, ctx: &CallContext, action: &str, input: &str) -> Result<Value, ConnectorError> {
+        actions::execute(t, ctx, action, input)
+    }
+
+    fn poll(t: &dyn Transport, ctx: &CallContext, request: &PollRequest) -> Result<PollResponse, ConnectorError> {
+        triggers::poll(t, ctx, request)
+    }
+
+    fn choices(
+        t: &dyn Transport,
+        ctx: &CallContext,
+        key: &str,
+        field: &str,
+        input: &str,
+    ) -> Result<Vec<Choice>, ConnectorError> {
+        if GENERATED.has_choices(key, field) {
+            return GENERATED.choices(t, ctx, key, field, input);
+        }
+        options::choices(t, ctx, key, field)
+    }
 }
+
+#[cfg(target_arch = "wasm32")]
+weft_sdk::export_connector!(SocialPlanner);

@@ -54,7 +54,11 @@ fn post_trigger(key: &str, label: &str, help: &str) -> Trigger {
 
 /// A `new-post` or `post-published` event: the post as the posts list gives it, its tags by id and name, and the names alone.
 fn published_schema() -> Value {
-    let post = crate::generated::output_schema_at("list-posts", "/properties/results/properties/posts/items")
+    let post = generated()
+        .actions
+        .into_iter()
+        .find(|a| a.key == "list-posts")
+        .and_then(|a| a.output_schema.pointer("/properties/results/properties/posts/items").cloned())
         .unwrap_or_else(|| json!({"type": "object"}));
     json!({
         "type": "object",
@@ -150,11 +154,17 @@ fn sample_account() -> Account {
 /// The hand-written operations' scopes, then those the generated ones add.
 fn oauth_scopes() -> Vec<String> {
     let mut scopes: Vec<String> = vec![SCOPE_TAGS.into(), SCOPE_STATISTICS.into(), SCOPE_ACCOUNTS.into()];
-    for scope in crate::generated::scopes() {
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
+    let generated = generated();
+    let mut added: Vec<String> = generated
+        .actions
+        .into_iter()
+        .flat_map(|a| a.scopes)
+        .chain(generated.triggers.into_iter().flat_map(|t| t.scopes))
+        .filter(|s| !scopes.contains(s))
+        .collect();
+    added.sort();
+    added.dedup();
+    scopes.extend(added);
     scopes
 }
 
@@ -370,7 +380,50 @@ pub fn manifest() -> ConnectorManifest {
             },
         ],
     };
-    manifest.triggers.extend(crate::generated::triggers());
-    manifest.actions.extend(crate::generated::actions());
+    let generated = generated();
+    manifest.triggers.extend(generated.triggers);
+    manifest.actions.extend(generated.actions);
     manifest
+}
+
+/// The generated operations' triggers and actions ([`crate::GENERATED`]).
+#[derive(Default, serde::Deserialize)]
+struct GeneratedPart {
+    #[serde(default)]
+    triggers: Vec<Trigger>,
+    #[serde(default)]
+    actions: Vec<Action>,
+}
+
+/// Reads the generated part of the manifest; empty when it does not read,
+/// which the test below rules out.
+fn generated() -> GeneratedPart {
+    serde_json::from_str(crate::GENERATED.manifest_json()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_part_reads_and_does_not_clash_with_hand_written_keys() {
+        let part = generated();
+        let table = crate::GENERATED.table().expect("table");
+        let operations = table.operations.iter().filter(|o| !o.key.starts_with("options-")).count();
+        assert!(!part.actions.is_empty() && part.actions.len() == operations);
+        for key in
+            ["find-tags", "get-tag-details", "get-statistics", "list-accounts", "create-post", "best-posting-times"]
+        {
+            assert!(!crate::GENERATED.has_action(key), "{key} is hand-written");
+        }
+        for key in ["new-tag", "tag-details", "post-statistics", "post-published", "new-post"] {
+            assert!(!crate::GENERATED.has_trigger(key), "{key} is hand-written");
+        }
+        let generated = &crate::GENERATED;
+        assert!(
+            generated.has_action("create-post-advanced")
+                && generated.has_action("list-posts")
+                && generated.has_trigger("new-category")
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! Dynamic dropdowns.
 
-use crate::context::CallContext;
-use crate::transport::Transport;
-use crate::{Choice, ConnectorError};
+use weft_sdk::CallContext;
+use weft_sdk::Transport;
+use weft_sdk::{Choice, ConnectorError};
 
 pub fn choices(
     t: &(impl Transport + ?Sized),

@@ -2,17 +2,18 @@
 //! the statistics show, or at a local time in the builder's time zone. The
 //! full request shape stays available as the generated `create-post-advanced`.
 
+use crate::api;
 use crate::best_time::{self, BestTimes};
-use crate::context::CallContext;
 use crate::model::StatisticsSnapshot;
-use crate::transport::Transport;
-use crate::{ConnectorError, api};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::AmbiguousOffset;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
 
 /// Input of the `create-post` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -148,7 +149,7 @@ pub fn create_post(
         "scheduleDate": at.to_string(),
         "userId": input.user_id,
     });
-    let answer = crate::generated::execute(t, ctx, "create-post-advanced", &body.to_string())?;
+    let answer = crate::GENERATED.execute(t, ctx, "create-post-advanced", &body.to_string())?;
     let post = answer.pointer("/results/post").cloned().unwrap_or(answer);
     Ok(CreatedPost {
         post,
@@ -161,7 +162,7 @@ pub fn create_post(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{Request, Response, TransportError};
+    use weft_sdk::{Request, Response, TransportError};
 
     /// A transport that must not be reached: the local-time paths decide without the API.
     struct Unreachable;

@@ -9,14 +9,15 @@
 //! emitted; the host dedupes the event ids (the post ids) again.
 
 use crate::api;
-use crate::context::CallContext;
-use crate::transport::Transport;
-use crate::{ConnectorError, Event, PollRequest, PollResponse};
 use jiff::{SignedDuration, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap};
+use weft_sdk::CallContext;
+use weft_sdk::Transport;
+use weft_sdk::cursor::RecentIds;
+use weft_sdk::{ConnectorError, Event, PollRequest, PollResponse};
 
 /// How far back posts are read: a post published earlier is not news.
 pub const LOOKBACK_DAYS: i64 = 30;
@@ -57,19 +58,7 @@ pub struct TagName {
 struct Cursor {
     /// Post ids emitted (or recorded when seeding), oldest first.
     #[serde(default)]
-    published: Vec<String>,
-}
-
-fn read_cursor(req: &PollRequest) -> Result<Cursor, ConnectorError> {
-    match req.cursor.as_deref().map(str::trim) {
-        None | Some("") | Some("null") => Ok(Cursor::default()),
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            ConnectorError::invalid(
-                "cursor",
-                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
-            )
-        }),
-    }
+    published: RecentIds,
 }
 
 fn text<'a>(post: &'a Value, field: &str) -> Option<&'a str> {
@@ -109,7 +98,7 @@ fn read_posts(
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    crate::generated::read_list(t, ctx, "list-posts", &input, MAX_PAGES)
+    crate::GENERATED.read_list(t, ctx, "list-posts", &input, MAX_PAGES)
 }
 
 pub fn poll(
@@ -118,10 +107,10 @@ pub fn poll(
     req: &PollRequest,
     event: PostEvent,
 ) -> Result<PollResponse, ConnectorError> {
-    let input: PostTriggerInput = crate::input::parse(&req.input)?;
-    let mut cursor = read_cursor(req)?;
+    let input: PostTriggerInput = weft_sdk::parse_input(&req.input)?;
+    let mut cursor: Cursor = req.cursor_as()?;
     let posts = read_posts(t, ctx, Timestamp::now(), input.r#type.as_deref())?;
-    let seen: BTreeSet<&str> = cursor.published.iter().map(String::as_str).collect();
+    let seen = cursor.published.as_set();
     let wanted = |p: &&Value| event == PostEvent::Created || is_published(p);
     let mut fresh: Vec<&Value> =
         posts.iter().filter(wanted).filter(|p| text(p, "_id").is_some_and(|id| !seen.contains(id))).collect();
@@ -160,11 +149,9 @@ pub fn poll(
             }
         })
         .collect();
-    cursor.published.extend(remembered.iter().filter_map(|p| text(p, "_id")).map(str::to_string));
-    let excess = cursor.published.len().saturating_sub(REMEMBERED);
-    cursor.published.drain(..excess);
-    let cursor = serde_json::to_string(&cursor).map_err(|e| ConnectorError::Internal(e.to_string()))?;
-    Ok(PollResponse { events, cursor: Some(cursor), has_more })
+    let ids: Vec<String> = remembered.iter().filter_map(|p| text(p, "_id")).map(str::to_string).collect();
+    cursor.published.remember(ids, REMEMBERED);
+    PollResponse::new(events, &cursor, has_more)
 }
 
 /// The names of the tags these posts carry, in one tag-details call.

@@ -2,14 +2,14 @@
 //! (in `published`); the generated ones are dispatched to `generated`.
 
 use crate::api::{self, MAX_PAGE};
-use crate::context::CallContext;
-use crate::input::{self, StatisticsInput, TagTriggerInput};
+use crate::input::{StatisticsInput, TagTriggerInput};
 use crate::model::{StatisticsSnapshot, Tag};
-use crate::transport::Transport;
-use crate::window::{self, Stamped, WindowCursor};
-use crate::{ConnectorError, Event, PollRequest, PollResponse};
 use jiff::Timestamp;
 use std::collections::HashMap;
+use weft_sdk::CallContext;
+use weft_sdk::Transport;
+use weft_sdk::cursor::window::{self, Stamped, WindowCursor};
+use weft_sdk::{ConnectorError, Event, PollRequest, PollResponse};
 
 /// Pages read at most per poll: 100 pages of 100 tags. A location with more
 /// tags than that is read partly and the rest is logged, not looped on.
@@ -26,7 +26,7 @@ pub fn poll(
         "post-statistics" => post_statistics(t, ctx, req),
         "new-post" => crate::published::poll(t, ctx, req, crate::published::PostEvent::Created),
         "post-published" => crate::published::poll(t, ctx, req, crate::published::PostEvent::Published),
-        other if crate::generated::has_trigger(other) => crate::generated::poll(t, ctx, req),
+        other if crate::GENERATED.has_trigger(other) => crate::GENERATED.poll(t, ctx, req),
         other => Err(ConnectorError::invalid(
             "trigger",
             format!(
@@ -34,29 +34,6 @@ pub fn poll(
             ),
         )),
     }
-}
-
-fn read_cursor(req: &PollRequest) -> Result<WindowCursor, ConnectorError> {
-    match req.cursor.as_deref() {
-        None | Some("") | Some("null") => Ok(WindowCursor::default()),
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            ConnectorError::invalid(
-                "cursor",
-                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
-            )
-        }),
-    }
-}
-
-fn since(req: &PollRequest) -> Result<Option<Timestamp>, ConnectorError> {
-    req.meta
-        .since
-        .as_deref()
-        .map(|s| {
-            s.parse::<Timestamp>()
-                .map_err(|e| ConnectorError::invalid("since", format!("`{s}` is not an RFC 3339 time: {e}")))
-        })
-        .transpose()
 }
 
 /// Reads the location's tags newest first. When the API keeps that order,
@@ -73,7 +50,7 @@ fn read_tags(
         let list = api::list_tags(t, ctx, None, MAX_PAGE, page * MAX_PAGE)?;
         let first = list.tags.first().map(|t| t.id.clone());
         if page > 0 && first.is_some() && first == previous_first {
-            crate::log::warn("the tags endpoint repeated a page; stopped paging");
+            weft_sdk::log::warn("the tags endpoint repeated a page; stopped paging");
             break;
         }
         previous_first = first;
@@ -95,7 +72,7 @@ fn read_tags(
             return Ok(order.into_iter().filter_map(|id| seen.remove(&id)).collect());
         }
     }
-    crate::log::warn(&format!("more than {} tags; read the newest {}", MAX_PAGES * MAX_PAGE, seen.len()));
+    weft_sdk::log::warn(&format!("more than {} tags; read the newest {}", MAX_PAGES * MAX_PAGE, seen.len()));
     Ok(order.into_iter().filter_map(|id| seen.remove(&id)).collect())
 }
 
@@ -117,8 +94,7 @@ fn finish<T: serde::Serialize>(
         let data = serde_json::to_value(&s.item).map_err(|e| ConnectorError::Internal(e.to_string()))?;
         events.push(Event { id: s.event_id, occurred_at: occurred(&s.item), data });
     }
-    let cursor = serde_json::to_string(&selection.cursor).map_err(|e| ConnectorError::Internal(e.to_string()))?;
-    Ok(PollResponse { events, cursor: Some(cursor), has_more: selection.has_more })
+    PollResponse::new(events, &selection.cursor, selection.has_more)
 }
 
 /// One event per tag created, keyed by the tag's id.
@@ -127,9 +103,9 @@ fn new_tag(
     ctx: &CallContext,
     req: &PollRequest,
 ) -> Result<PollResponse, ConnectorError> {
-    let filter: TagTriggerInput = input::parse(&req.input)?;
-    let cursor = read_cursor(req)?;
-    let since = since(req)?;
+    let filter: TagTriggerInput = weft_sdk::parse_input(&req.input)?;
+    let cursor: WindowCursor = req.cursor_as()?;
+    let since = req.since()?;
     let tags = read_tags(t, ctx, window::lower_bound(&cursor, since))?;
     let stamped = tags
         .into_iter()
@@ -147,9 +123,9 @@ fn tag_details(
     ctx: &CallContext,
     req: &PollRequest,
 ) -> Result<PollResponse, ConnectorError> {
-    let filter: TagTriggerInput = input::parse(&req.input)?;
-    let cursor = read_cursor(req)?;
-    let since = since(req)?;
+    let filter: TagTriggerInput = weft_sdk::parse_input(&req.input)?;
+    let cursor: WindowCursor = req.cursor_as()?;
+    let since = req.since()?;
     // A change can touch an old tag, so every page is read.
     let tags = read_tags(t, ctx, None)?;
     let stamped = tags
@@ -180,7 +156,7 @@ fn post_statistics(
     ctx: &CallContext,
     req: &PollRequest,
 ) -> Result<PollResponse, ConnectorError> {
-    let input: StatisticsInput = input::parse(&req.input)?;
+    let input: StatisticsInput = weft_sdk::parse_input(&req.input)?;
     let snapshot = crate::actions::statistics_snapshot(t, ctx, input)?;
     let id = format!("{}:{:016x}:{}", snapshot.location_id, fingerprint(&snapshot), snapshot.period_end);
     let data = serde_json::to_value(&snapshot).map_err(|e| ConnectorError::Internal(e.to_string()))?;

@@ -1,13 +1,13 @@
 //! Dynamic dropdowns: the choices of an input field come from a list
 //! operation (calendars, pipelines, users, custom fields, …).
 
-use crate::Choice;
-use crate::context::CallContext;
-use crate::error::ConnectorError;
 use crate::paging::{id_of, read_all};
 use crate::table::Table;
-use crate::transport::Transport;
 use serde_json::{Map, Value};
+use weft_sdk::CallContext;
+use weft_sdk::Choice;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
 
 /// Pages of choices read at most.
 const MAX_PAGES: u32 = 5;

@@ -2,13 +2,13 @@
 //! on a short or empty page, and a stop when the API repeats a page or a
 //! cursor (a GHL trigger elsewhere looped on page 1 until it ran out of time).
 
-use crate::context::CallContext;
-use crate::error::ConnectorError;
 use crate::request::Overrides;
 use crate::response::call;
 use crate::table::{ListShape, Operation, Paging, Table};
-use crate::transport::Transport;
 use serde_json::{Map, Value, json};
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
 
 /// The items a list answer carries at the shape's pointer.
 pub fn items_of<'a>(answer: &'a Value, shape: &ListShape) -> &'a [Value] {
@@ -51,7 +51,7 @@ pub fn read_all(
         let got = items_of(&answer, shape).to_vec();
         let first = got.first().and_then(|i| id_of(i, shape));
         if page > 0 && first.is_some() && first == previous_first {
-            crate::log::warn(&format!("`{}` repeated a page; stopped paging", op.key));
+            weft_sdk::log::warn(&format!("`{}` repeated a page; stopped paging", op.key));
             return Ok(Listing { items });
         }
         previous_first = first;
@@ -64,7 +64,7 @@ pub fn read_all(
             _ => return Ok(Listing { items }),
         }
     }
-    crate::log::warn(&format!("`{}` has more than {max_pages} pages; read the first {max_pages}", op.key));
+    weft_sdk::log::warn(&format!("`{}` has more than {max_pages} pages; read the first {max_pages}", op.key));
     Ok(Listing { items })
 }
 

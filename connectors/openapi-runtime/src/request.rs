@@ -2,11 +2,11 @@
 //! substituted and escaped, query and header parameters, the body, and the
 //! values the connection or the table supply when the input leaves them out.
 
-use crate::context::CallContext;
-use crate::error::ConnectorError;
 use crate::table::{BodyKind, Operation, ParamIn, Table};
-use crate::transport::Request;
 use serde_json::{Map, Value};
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::{Request, encode};
 
 /// Values set by the runtime itself (paging), by wire name; they win over the input.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -182,18 +182,6 @@ fn body(
             Ok(Some(("application/x-www-form-urlencoded", pairs.join("&").into_bytes())))
         }
     }
-}
-
-/// Percent-encodes a path or query component (RFC 3986 unreserved set kept).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

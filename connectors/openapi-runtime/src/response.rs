@@ -2,12 +2,12 @@
 //! a failure becomes the error the host acts on (tell the user, refresh,
 //! wait, retry, alert).
 
-use crate::context::CallContext;
-use crate::error::ConnectorError;
 use crate::request::{self, Overrides};
 use crate::table::{Operation, Output, Table};
-use crate::transport::{Response, Transport};
 use serde_json::{Map, Value, json};
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::{Response, Transport};
 
 /// Runs `op` once and returns its answer as JSON.
 pub fn call(

@@ -46,40 +46,7 @@ impl Table {
     }
 }
 
-/// HTTP methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    /// Parses an OpenAPI path-item key (`get`, `post`, …), any case.
-    pub fn parse(s: &str) -> Option<Method> {
-        match s.to_ascii_lowercase().as_str() {
-            "get" => Some(Method::Get),
-            "post" => Some(Method::Post),
-            "put" => Some(Method::Put),
-            "patch" => Some(Method::Patch),
-            "delete" => Some(Method::Delete),
-            _ => None,
-        }
-    }
-}
+pub use weft_sdk::Method;
 
 /// One API operation and how an input becomes its request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,16 +6,16 @@
 //! keeps the cursor as small as the listing. The host dedupes event ids again,
 //! so an item that drops out of a listing and comes back is still delivered once.
 
-use crate::context::CallContext;
-use crate::error::ConnectorError;
 use crate::paging::{id_of, read_all};
 use crate::table::{ListShape, Table, TriggerKind};
-use crate::transport::Transport;
-use crate::{Event, PollRequest, PollResponse};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
+use weft_sdk::CallContext;
+use weft_sdk::ConnectorError;
+use weft_sdk::Transport;
+use weft_sdk::{Event, PollRequest, PollResponse};
 
 /// Pages a poll reads at most.
 pub const MAX_PAGES: u32 = 20;
@@ -32,18 +32,6 @@ struct Candidate {
     event_id: String,
     stamp: Option<String>,
     item: Value,
-}
-
-fn read_cursor(req: &PollRequest) -> Result<Cursor, ConnectorError> {
-    match req.cursor.as_deref().map(str::trim) {
-        None | Some("") | Some("null") => Ok(Cursor::default()),
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            ConnectorError::invalid(
-                "cursor",
-                format!("the stored trigger state is unreadable ({e}); reset the subscription"),
-            )
-        }),
-    }
 }
 
 fn text_at(item: &Value, field: Option<&str>) -> Option<String> {
@@ -86,15 +74,9 @@ pub fn poll(
         .operation(&spec.operation)
         .ok_or_else(|| ConnectorError::internal(format!("trigger `{}` polls an unknown operation", spec.key)))?;
     let shape = op.list.as_ref().ok_or_else(|| ConnectorError::internal(format!("`{}` is not a list", op.key)))?;
-    let input = crate::input_object(&req.input)?;
-    let cursor = read_cursor(req)?;
-    let since = match req.meta.since.as_deref() {
-        Some(s) => Some(
-            s.parse::<Timestamp>()
-                .map_err(|e| ConnectorError::invalid("since", format!("`{s}` is not an RFC 3339 time: {e}")))?,
-        ),
-        None => None,
-    };
+    let input = weft_sdk::input_object(&req.input)?;
+    let cursor: Cursor = req.cursor_as()?;
+    let since = req.since()?;
     let listing = read_all(t, table, op, ctx, &input, MAX_PAGES)?;
     let mut ids = HashSet::new();
     let mut candidates: Vec<Candidate> = listing
@@ -136,18 +118,17 @@ pub fn poll(
             events.push(Event { id: c.event_id, occurred_at: c.stamp, data: c.item });
         }
     }
-    let cursor = serde_json::to_string(&next).map_err(|e| ConnectorError::internal(e.to_string()))?;
-    Ok(PollResponse { events, cursor: Some(cursor), has_more: !held_back.is_empty() })
+    PollResponse::new(events, &next, !held_back.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::table::{ListShape, Method, Operation, Paging, TriggerSpec};
-    use crate::transport::{Request, Response, TransportError};
-    use crate::{PollMeta, Transport};
     use serde_json::json;
     use std::cell::RefCell;
+    use weft_sdk::{PollMeta, Transport};
+    use weft_sdk::{Request, Response, TransportError};
 
     /// A list API over items kept newest first, paged by `offset`/`limit`.
     struct FakeList {

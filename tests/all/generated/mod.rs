@@ -9,9 +9,9 @@ mod third_party;
 mod triggers;
 
 use crate::support::*;
+use ghl_sim::described::{ApiDescription, DescribedOperation, Role};
 use ghl_sim::generic::{ResourceKey, StoredResource};
-use ghl_sim::runtime::described::{ApiDescription, DescribedOperation, Role};
-use ghl_sim::runtime::synth::{Fill, sample};
+use ghl_sim::synth::{Fill, sample};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use weft::{Connection, LoadedConnector, Runtime, Secret};

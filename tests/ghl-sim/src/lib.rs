@@ -48,8 +48,8 @@ pub use model::{Account, NewAccount, RecordedRequest, Tag};
 pub use oauth::{Consent, OAuthApp, OAuthStats, OAuthTokens};
 pub use state::{SOCIAL_PLANNER_SCOPES, Sim, SimError};
 pub use traffic::{Fault, FaultKind, RateLimit, SimStats};
-/// The operation-table, description and sample types the spec-driven routes use.
-pub use weft_openapi_runtime as runtime;
+/// The API descriptions and schema samples the spec-driven routes use (the generator's).
+pub use weft_gen::{described, synth};
 
 /// The axum router serving the API and the admin routes for this state.
 ///

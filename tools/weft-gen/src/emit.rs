@@ -45,12 +45,12 @@ fn cargo_toml(g: &Generated, style: &CrateStyle<'_>) -> String {
             "[package]\nname = \"{id}\"\ndescription = \"{description}\"\nversion.workspace = true\nedition.workspace = true\n\
              rust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[lints]\nworkspace = true\n\n\
              [lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\n\
-             weft-openapi-runtime = {{ workspace = true, features = [\"component\"] }}\n"
+             weft-openapi-runtime.workspace = true\n"
         ),
         CrateStyle::Standalone { runtime } => format!(
             "[package]\nname = \"{id}\"\ndescription = \"{description}\"\nversion = \"{version}\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\n\
-             weft-openapi-runtime = {{ path = \"{runtime}\", features = [\"component\"] }}\n\n\
+             weft-openapi-runtime = {{ path = \"{runtime}\" }}\n\n\
              # A crate of its own, not a member of an enclosing workspace.\n[workspace]\n\n\
              [profile.release]\nstrip = true\n\n\
              # The profile weft builds its own components with.\n[profile.component]\ninherits = \"release\"\ndebug = false\nstrip = true\n",

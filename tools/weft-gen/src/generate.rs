@@ -1,12 +1,14 @@
 //! A run of the generator: documents and overlay in; the connector's
 //! manifest, operation table, simulator description and coverage out.
 
+use crate::described::ApiDescription;
 use crate::docs::Docs;
 use crate::error::GenError;
 use crate::naming;
 use crate::overlay::Overlay;
 use crate::plan::{self, Outcome, Planned};
 use crate::shape;
+use crate::synth::{Fill, sample};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -15,8 +17,6 @@ use weft_manifest::{
     Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings, RateLimit,
     StartPoint, TokenKind, Trigger,
 };
-use weft_openapi_runtime::described::ApiDescription;
-use weft_openapi_runtime::synth::{Fill, sample};
 use weft_openapi_runtime::table::{Dropdown, Operation, Table, TriggerKind, TriggerSpec};
 
 /// What became of one operation of the documents.

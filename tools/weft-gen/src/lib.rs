@@ -10,6 +10,7 @@
 
 pub mod cli;
 mod convert;
+pub mod described;
 mod docs;
 mod emit;
 mod error;
@@ -19,6 +20,7 @@ mod naming;
 mod overlay;
 mod plan;
 mod shape;
+pub mod synth;
 
 pub use emit::{CrateFiles, write_files};
 pub use error::GenError;

@@ -214,7 +214,7 @@ pub struct ParamOverlay {
 pub struct ResourceOverlay {
     /// The collection path with blanked parameters, e.g. `/contacts`.
     pub collection: String,
-    pub role: weft_openapi_runtime::described::Role,
+    pub role: crate::described::Role,
     pub entity: Option<String>,
     /// The field of the entity that holds its id [default: the list's id field, else `id`].
     pub id_field: Option<String>,

@@ -3,6 +3,7 @@
 //! description. An operation that cannot become an action gets a reason.
 
 use crate::convert::{Converter, Direction, without_required};
+use crate::described::{DescribedBody, DescribedOperation, DescribedParam, DescribedResponse};
 use crate::docs::Docs;
 use crate::error::GenError;
 use crate::overlay::{OperationOverlay, Overlay};
@@ -11,7 +12,6 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use weft_manifest::OperationSource;
-use weft_openapi_runtime::described::{DescribedBody, DescribedOperation, DescribedParam, DescribedResponse};
 use weft_openapi_runtime::table::{Body, BodyField, BodyKind, ListShape, Method, Operation, Output, Param, ParamIn};
 
 /// An operation as found in a document.
@@ -239,15 +239,13 @@ pub fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result<Outcom
         })
     });
     let resource = match &ov.resource {
-        Some(r) => Some(weft_openapi_runtime::described::Resource {
+        Some(r) => Some(crate::described::Resource {
             collection: r.collection.clone(),
             role: r.role,
             id_param: template_vars(&src.path).last().cloned().filter(|_| {
                 matches!(
                     r.role,
-                    weft_openapi_runtime::described::Role::Get
-                        | weft_openapi_runtime::described::Role::Update
-                        | weft_openapi_runtime::described::Role::Delete
+                    crate::described::Role::Get | crate::described::Role::Update | crate::described::Role::Delete
                 )
             }),
             entity: r.entity.clone(),

@@ -3,10 +3,10 @@
 //! collection it creates, reads, changes or deletes. All heuristics here can
 //! be overridden per operation in the overlay.
 
+use crate::described::{Resource, Role};
 use crate::naming::singular;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use weft_openapi_runtime::described::{Resource, Role};
 use weft_openapi_runtime::table::{ListShape, Method, Paging};
 
 /// Item fields that hold a stable id, best first.

@@ -22,7 +22,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method as HttpMethod, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use weft_openapi_runtime::described::{ApiDescription, DescribedOperation, Role};
+use weft_gen::described::{ApiDescription, DescribedOperation, Role};
 use weft_openapi_runtime::table::{Method, ParamIn};
 
 use crate::auth::bearer_token;

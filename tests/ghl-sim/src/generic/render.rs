@@ -4,8 +4,8 @@
 //! checked before it is sent, so answers always fit the spec's shape.
 
 use serde_json::{Map, Value, json};
-use weft_openapi_runtime::described::DescribedOperation;
-use weft_openapi_runtime::synth::{Fill, sample};
+use weft_gen::described::DescribedOperation;
+use weft_gen::synth::{Fill, sample};
 
 use super::Call;
 use super::store::StoredResource;

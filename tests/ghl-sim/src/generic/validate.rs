@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
-use weft_openapi_runtime::described::DescribedOperation;
+use weft_gen::described::DescribedOperation;
 use weft_openapi_runtime::table::ParamIn;
 
 use crate::errors::ApiError;

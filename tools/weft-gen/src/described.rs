@@ -5,10 +5,10 @@
 //!
 //! The generator writes it; the GHL simulator and the end-to-end tests read it.
 
-use crate::table::{ListShape, Method, Paging, ParamIn};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use weft_openapi_runtime::table::{ListShape, Method, Paging, ParamIn};
 
 /// Every operation of one group of specs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 /// How far below the high-water mark late items are still looked for.
 pub const OVERLAP: SignedDuration = SignedDuration::from_secs(120);
 
+/// The state a windowed trigger keeps between polls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WindowCursor {
     /// The newest stamp handed out (RFC 3339).
@@ -25,15 +26,21 @@ pub struct WindowCursor {
 
 /// An item with the id and stamp of the event it would become.
 pub struct Stamped<T> {
+    /// The event's id.
     pub event_id: String,
+    /// The time it is ordered and windowed by.
     pub stamp: Timestamp,
+    /// The item itself.
     pub item: T,
 }
 
 /// What one poll emits.
 pub struct Selection<T> {
+    /// What to emit, oldest first.
     pub items: Vec<Stamped<T>>,
+    /// The cursor to return.
     pub cursor: WindowCursor,
+    /// Whether more were held back by the limit.
     pub has_more: bool,
 }
 

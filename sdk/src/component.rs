@@ -1,38 +1,40 @@
-//! Binds the runtime to the weft WIT world. Only built for `wasm32-wasip2`
-//! with the `component` feature.
+//! Binds a [`Connector`] to the weft WIT world. Built for `wasm32` only.
 //!
-//! The bindings are generated here, once, so a generated connector crate
-//! compiles only its own few lines: [`crate::connector!`] names its manifest
-//! and table, and the blanket implementations below do the rest.
+//! The bindings are generated here, once, so a connector crate compiles only
+//! its own code: [`crate::export_connector!`] names the connector type, and
+//! the blanket implementations below do the rest.
 
 mod wasi_transport;
 
-use crate::{CallContext, ConnectorError, PollMeta, PollRequest, Table};
+use crate::{CallContext, Connector, ConnectorError, PollMeta, PollRequest};
 use wasi_transport::WasiTransport;
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../wit",
     world: "connector",
     generate_all,
     pub_export_macro: true,
-    default_bindings_module: "weft_openapi_runtime::component",
+    default_bindings_module: "weft_sdk::component",
 });
 
 use exports::weft::connector::{actions, metadata, options, triggers};
 use weft::connector::connector_types as wit;
 
-/// What a generated connector crate supplies: its manifest and operation
-/// table, both JSON written by the generator.
-pub trait Glue {
-    const MANIFEST: &'static str;
-    const TABLE: &'static str;
+/// Writes a log line through the host's `log` import.
+pub(crate) fn log(level: crate::log::Level, message: &str) {
+    use crate::log::Level;
+    use weft::connector::log::{Level as Wit, log};
+    let level = match level {
+        Level::Trace => Wit::Trace,
+        Level::Debug => Wit::Debug,
+        Level::Info => Wit::Info,
+        Level::Warn => Wit::Warn,
+        Level::Error => Wit::Error,
+    };
+    log(level, message);
 }
 
-pub fn log_warn(message: &str) {
-    weft::connector::log::log(weft::connector::log::Level::Warn, message);
-}
-
-/// The one place runtime errors become the WIT variant.
+/// The one place connector errors become the WIT variant.
 fn to_wit(e: ConnectorError) -> wit::ConnectorError {
     match e {
         ConnectorError::InvalidInput { field, message } => {
@@ -54,29 +56,26 @@ fn to_wit(e: ConnectorError) -> wit::ConnectorError {
     }
 }
 
-fn setup<G: Glue>(ctx: &wit::CallContext) -> Result<(Table, CallContext), wit::ConnectorError> {
-    let table = Table::parse(G::TABLE)
-        .map_err(|e| to_wit(ConnectorError::internal(format!("the embedded operation table is unreadable: {e}"))))?;
-    let ctx = CallContext::from_host(&ctx.base_url, &ctx.connection).map_err(to_wit)?;
-    Ok((table, ctx))
+fn context(ctx: &wit::CallContext) -> Result<CallContext, wit::ConnectorError> {
+    CallContext::from_host(&ctx.base_url, &ctx.connection).map_err(to_wit)
 }
 
-impl<G: Glue> metadata::Guest for G {
+impl<C: Connector> metadata::Guest for C {
     fn manifest() -> String {
-        G::MANIFEST.to_string()
+        C::manifest()
     }
 }
 
-impl<G: Glue> triggers::Guest for G {
+impl<C: Connector> triggers::Guest for C {
     fn poll(ctx: wit::CallContext, request: wit::PollRequest) -> Result<wit::PollResponse, wit::ConnectorError> {
-        let (table, ctx) = setup::<G>(&ctx)?;
+        let ctx = context(&ctx)?;
         let request = PollRequest {
             trigger: request.trigger,
             input: request.input,
             cursor: request.cursor,
             meta: PollMeta { seed: request.meta.seed, limit: request.meta.limit, since: request.meta.since },
         };
-        let response = crate::poll(&WasiTransport, &table, &ctx, &request).map_err(to_wit)?;
+        let response = C::poll(&WasiTransport, &ctx, &request).map_err(to_wit)?;
         Ok(wit::PollResponse {
             events: response
                 .events
@@ -89,38 +88,22 @@ impl<G: Glue> triggers::Guest for G {
     }
 }
 
-impl<G: Glue> actions::Guest for G {
+impl<C: Connector> actions::Guest for C {
     fn execute(ctx: wit::CallContext, action: String, input: String) -> Result<String, wit::ConnectorError> {
-        let (table, ctx) = setup::<G>(&ctx)?;
-        crate::execute(&WasiTransport, &table, &ctx, &action, &input).map(|v| v.to_string()).map_err(to_wit)
+        let ctx = context(&ctx)?;
+        C::execute(&WasiTransport, &ctx, &action, &input).map(|v| v.to_string()).map_err(to_wit)
     }
 }
 
-impl<G: Glue> options::Guest for G {
+impl<C: Connector> options::Guest for C {
     fn choices(
         ctx: wit::CallContext,
         key: String,
         field: String,
         input: String,
     ) -> Result<Vec<wit::Choice>, wit::ConnectorError> {
-        let (table, ctx) = setup::<G>(&ctx)?;
-        let choices = crate::choices(&WasiTransport, &table, &ctx, &key, &field, &input).map_err(to_wit)?;
+        let ctx = context(&ctx)?;
+        let choices = C::choices(&WasiTransport, &ctx, &key, &field, &input).map_err(to_wit)?;
         Ok(choices.into_iter().map(|c| wit::Choice { value: c.value, label: c.label }).collect())
     }
-}
-
-/// Declares a generated connector: its manifest and operation table (JSON
-/// text, usually `include_str!`ed), exported as the weft component.
-#[macro_export]
-macro_rules! connector {
-    (manifest: $manifest:expr, table: $table:expr $(,)?) => {
-        struct GeneratedConnector;
-
-        impl $crate::component::Glue for GeneratedConnector {
-            const MANIFEST: &'static str = $manifest;
-            const TABLE: &'static str = $table;
-        }
-
-        $crate::component::export!(GeneratedConnector with_types_in $crate::component);
-    };
 }

@@ -3,18 +3,20 @@
 use crate::ConnectorError;
 use serde_json::{Map, Value};
 
-/// What the host tells the connector about the connection. The token is not
-/// here: the host adds it to requests itself.
+/// What the host tells the connector about the connection. The credential
+/// is not here: the host adds it to the requests it lets through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallContext {
-    /// API origin, without a trailing slash.
+    /// API origin (and path prefix, if any), without a trailing slash.
     pub base_url: String,
-    /// Non-secret facts: `locationId`, `companyId`, `tokenKind`, `scopes`, …
+    /// Non-secret facts: for GHL `locationId`, `companyId`, `userId`,
+    /// `tokenKind`, granted `scopes`.
     pub facts: Map<String, Value>,
 }
 
 impl CallContext {
-    /// Reads the context the host passed; the facts must be a JSON object.
+    /// Reads the context the host passed; the facts must be a JSON object
+    /// (empty text reads as no facts).
     pub fn from_host(base_url: &str, connection_json: &str) -> Result<Self, ConnectorError> {
         let text = if connection_json.trim().is_empty() { "{}" } else { connection_json };
         let facts = match serde_json::from_str::<Value>(text) {
@@ -35,9 +37,23 @@ impl CallContext {
         Ok(CallContext { base_url: base_url.trim_end_matches('/').to_string(), facts })
     }
 
+    /// A context with these facts (tests, benchmarks).
+    pub fn new(base_url: &str, facts: Value) -> Self {
+        let facts = match facts {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        CallContext { base_url: base_url.trim_end_matches('/').to_string(), facts }
+    }
+
     /// A fact as text, when it is a non-empty string.
     pub fn fact(&self, name: &str) -> Option<&str> {
         self.facts.get(name).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+    }
+
+    /// A fact the call cannot do without; `hint` tells the user how to get it.
+    pub fn require(&self, name: &str, hint: &str) -> Result<&str, ConnectorError> {
+        self.fact(name).ok_or_else(|| ConnectorError::invalid(format!("connection.{name}"), hint))
     }
 
     /// The kind of token the connection holds: the `tokenKind` fact, else
@@ -90,5 +106,13 @@ mod tests {
         assert!(err.to_string().contains("needs a company token"), "{err}");
         assert!(ctx.check_token_kind("get-contact", &["location".into()]).is_ok());
         assert!(ctx.check_token_kind("any", &[]).is_ok());
+    }
+
+    #[test]
+    fn a_required_fact_names_itself_and_says_what_to_do() {
+        let ctx = CallContext::new("http://x", serde_json::json!({"locationId": " "}));
+        let err = ctx.require("locationId", "connect a location").expect_err("blank");
+        assert_eq!(err, ConnectorError::invalid("connection.locationId", "connect a location"));
+        assert!(CallContext::from_host("http://x", "[1]").is_err());
     }
 }

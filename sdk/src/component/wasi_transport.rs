@@ -6,10 +6,10 @@ use super::wasi::http::types::{
     ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, Scheme,
 };
 use super::wasi::io::streams::StreamError;
-use crate::table::Method;
-use crate::transport::{Request, Response, Transport, TransportError};
+use crate::transport::{Method, Request, Response, Transport, TransportError};
 
-pub struct WasiTransport;
+/// Requests over `wasi:http`; what the host refuses comes back as [`TransportError::Denied`].
+pub(crate) struct WasiTransport;
 
 fn io(what: &str, e: impl std::fmt::Debug) -> TransportError {
     TransportError::Io(format!("{what}: {e:?}"))
