@@ -8,7 +8,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "Preparing: the wasm32-wasip2 target, the weft host, the simulator, the connector component"
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
-cargo build --quiet -p weft -p ghl-sim
+cargo build --quiet -p weft-cli -p ghl-sim
 cargo build --quiet -p ghl-social-planner --target wasm32-wasip2 --profile component
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 weft="$target_dir/debug/weft"

@@ -21,6 +21,7 @@ fn main() {
         "connector/Cargo.toml",
         "connector/generated",
         "manifests/src",
+        "sdk",
         "tests/components",
         "connectors",
     ] {

@@ -3,14 +3,12 @@
 
 use crate::machine::{cpu_seconds, rss_kib};
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, watch};
-use weft::connections::{Connections, NewTokenConnection};
-use weft::store::{Destination, SqliteStore, Start, SubscriptionStore};
-use weft::subscriptions::{self, NewSubscription, Registry, Scheduler, StoredConnections};
-use weft::vault::{KeySource, Vault};
-use weft::{HostConfig, Runtime, Secret};
+use tokio::sync::watch;
+use weft::connections::NewTokenConnection;
+use weft::store::{Destination, Start, SubscriptionStore};
+use weft::subscriptions::{self, NewSubscription};
+use weft::{Host, HostConfig, Runtime, Secret};
 
 /// Time given to the scheduler before measuring.
 const WARM_UP: Duration = Duration::from_secs(60);
@@ -58,20 +56,11 @@ pub async fn run(count: usize, duration: Duration) -> ScaleRun {
     config.concurrency = 64;
     config.scheduler.max_concurrent_polls = 64;
     crate::machine::unthrottled(&mut config);
-    let runtime = Arc::new(Runtime::new(config.clone()).expect("runtime"));
-    let registry = Arc::new(Registry::default());
-    let manifest =
-        registry.insert(runtime.load(weft_tests::ghl_component()).await.expect("component")).manifest.clone();
+    config.data_dir = Some(dir.path().to_path_buf());
+    let host = Host::open(config).await.expect("host");
+    let manifest = host.load(weft_tests::ghl_component()).await.expect("component").manifest.clone();
     let rss_before = rss_kib();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("weft.db")).await.expect("store"));
-    let vault = Vault::open(KeySource::File(dir.path().join("master.key"))).expect("vault");
-    let connections = Connections::new(
-        store.clone(),
-        vault.clone(),
-        runtime.http_client(),
-        config.egress.clone(),
-        Default::default(),
-    );
+    let (runtime, store, connections) = (host.runtime().clone(), host.store().clone(), host.connections().clone());
     for i in 0..count {
         let name = format!("c{i}");
         connections
@@ -97,8 +86,8 @@ pub async fn run(count: usize, duration: Duration) -> ScaleRun {
             destination: Destination::Pull,
             webhook_secret: None,
         };
-        let interval = subscriptions::validate(&new, &registry).expect("valid");
-        let (mut sub, _) = subscriptions::build(new, interval, &vault);
+        let interval = subscriptions::validate(&new, host.registry()).expect("valid");
+        let (mut sub, _) = subscriptions::build(new, interval, host.vault());
         // Spread the first polls over the first minute, as subscriptions created over time would be.
         sub.next_poll_at = jiff::Timestamp::now().as_millisecond() + rand::random_range(0..60_000);
         store.insert_subscription(&sub).await.expect("subscription");
@@ -106,9 +95,7 @@ pub async fn run(count: usize, duration: Duration) -> ScaleRun {
     let idle_bytes = (rss_kib().saturating_sub(rss_before) * 1024) as f64 / count as f64;
     let setup_seconds = setup.elapsed().as_secs_f64();
 
-    let resolver = Arc::new(StoredConnections { connections, allow_files: false });
-    let wake = Arc::new(Notify::new());
-    let scheduler = Scheduler::new(runtime.clone(), store.clone(), registry, resolver, config.scheduler.clone(), wake);
+    let scheduler = host.scheduler().clone();
     let (stop, stopped) = watch::channel(false);
     let running = tokio::spawn(scheduler.clone().run(stopped));
     // The first minute catches up with the subscriptions that came due while

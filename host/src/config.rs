@@ -19,6 +19,7 @@
 
 use crate::egress::EgressConfig;
 use crate::limits::Limits;
+use crate::runtime::{ConnectorPolicy, RuntimeConfig};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -166,20 +167,39 @@ impl HostConfig {
         self.connectors.iter().filter_map(|(id, c)| c.oauth.clone().map(|app| (id.clone(), app))).collect()
     }
 
-    /// The limits of calls of connector `id`.
-    pub fn limits_for(&self, id: &str) -> &Limits {
-        self.connectors.get(id).and_then(|c| c.limits.as_ref()).unwrap_or(&self.limits)
+    /// What the runtime needs of this configuration.
+    pub fn runtime(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            concurrency: self.concurrency,
+            cache_dir: self.cache_dir.clone(),
+            limits: self.limits.clone(),
+            connectors: self
+                .connectors
+                .iter()
+                .map(|(id, c)| {
+                    let policy = ConnectorPolicy {
+                        limits: c.limits.clone(),
+                        secrets: c.secrets.clone(),
+                        rate_limit: c.rate_limit.clone(),
+                    };
+                    (id.clone(), policy)
+                })
+                .collect(),
+            egress: self.egress.clone(),
+            static_hosts: self.static_hosts.clone(),
+        }
     }
+}
 
-    /// The largest memory any connector may use: the pool's slot size.
-    pub fn largest_memory_bytes(&self) -> usize {
-        self.connectors
-            .values()
-            .filter_map(|c| c.limits.as_ref())
-            .chain(std::iter::once(&self.limits))
-            .map(Limits::memory_bytes)
-            .max()
-            .unwrap_or_else(|| self.limits.memory_bytes())
+impl From<&HostConfig> for RuntimeConfig {
+    fn from(config: &HostConfig) -> Self {
+        config.runtime()
+    }
+}
+
+impl From<HostConfig> for RuntimeConfig {
+    fn from(config: HostConfig) -> Self {
+        config.runtime()
     }
 }
 
@@ -199,9 +219,10 @@ mod tests {
             "[limits]\nmemory_mib = 32\n[connectors.big.limits]\nmemory_mib = 256\nevents_per_poll = 10\n",
         )
         .expect("valid");
-        assert_eq!(config.limits_for("other").memory_mib, 32);
-        assert_eq!(config.limits_for("big").memory_mib, 256);
-        assert_eq!(config.limits_for("big").events_per_poll, 10);
-        assert_eq!(config.largest_memory_bytes(), 256 << 20);
+        let runtime = config.runtime();
+        assert_eq!(runtime.limits_for("other").memory_mib, 32);
+        assert_eq!(runtime.limits_for("big").memory_mib, 256);
+        assert_eq!(runtime.limits_for("big").events_per_poll, 10);
+        assert_eq!(runtime.largest_memory_bytes(), 256 << 20);
     }
 }

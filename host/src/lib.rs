@@ -7,14 +7,13 @@
 mod bindings;
 mod cache;
 pub mod config;
-pub mod connection_file;
 pub mod connections;
 pub mod egress;
 mod error;
+mod host;
 pub mod limits;
 pub mod metrics;
-pub mod poll_state;
-mod runtime;
+pub mod runtime;
 pub mod schema;
 mod secret;
 pub mod server;
@@ -23,8 +22,13 @@ pub mod store;
 pub mod subscriptions;
 pub mod vault;
 
+/// Implementations of [`subscriptions::ConnectionResolver`] use it.
+pub use async_trait::async_trait;
 pub use config::{ConnectorSettings, HostConfig, LogFormat, ServerSettings};
 pub use error::{CallError, ConnectorFailure, LoadError};
-pub use runtime::{Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Runtime};
+pub use host::{Host, HostBuilder, HostError, ResolverFactory, Workers};
+pub use runtime::{
+    Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Registry, Runtime, RuntimeConfig,
+};
 pub use secret::Secret;
 pub use weft_manifest::ConnectorManifest;

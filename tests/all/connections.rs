@@ -6,8 +6,7 @@ use crate::support::*;
 use serde_json::json;
 use std::sync::Arc;
 use weft::connections::{Connections, NewTokenConnection, OAuthApp};
-use weft::store::{ConnectionStatus, SqliteStore};
-use weft::vault::{KeySource, Vault};
+use weft::store::ConnectionStatus;
 use weft::{CallError, ConnectorSettings, HostConfig, LoadedConnector, Runtime, Secret};
 
 const CLIENT_ID: &str = "weft-e2e-client";
@@ -40,18 +39,12 @@ impl OAuthWorld {
     pub async fn new() -> OAuthWorld {
         let world = World::new().await;
         world.sim.sim.register_oauth_app(CLIENT_ID, CLIENT_SECRET);
-        let runtime = Arc::new(Runtime::new(config(&world)).expect("runtime"));
         let data = tempfile::tempdir().expect("data dir");
-        let store = SqliteStore::open(&data.path().join("weft.db")).await.expect("store");
-        let vault = Vault::open(KeySource::File(data.path().join("master.key"))).expect("vault");
-        let connections = Connections::new(
-            Arc::new(store),
-            vault,
-            runtime.http_client(),
-            runtime.config().egress.clone(),
-            runtime.config().oauth_apps(),
-        );
-        let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
+        let mut config = config(&world);
+        config.data_dir = Some(data.path().to_path_buf());
+        let host = weft::Host::open(config).await.expect("host");
+        let (runtime, connections) = (host.runtime().clone(), host.connections().clone());
+        let ghl = host.load(component()).await.expect("ghl");
         OAuthWorld { world, runtime, connections, ghl, _data: data }
     }
 

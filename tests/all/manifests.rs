@@ -17,7 +17,7 @@ fn check_or_bless(path: &Path, expected: &str) {
     let found = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         found == expected,
-        "{} differs from what the code produces; if the change is intended, run `BLESS=1 cargo test -p weft --test all manifests` and commit the file",
+        "{} differs from what the code produces; if the change is intended, run `BLESS=1 cargo test -p weft-cli --test all manifests` and commit the file",
         path.display()
     );
 }

@@ -7,11 +7,10 @@ use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use weft::connections::{Connections, NewTokenConnection};
 use weft::store::{Destination, SqliteStore, Start, Subscription, SubscriptionState, SubscriptionStore};
-use weft::subscriptions::{self, Deliverer, NewSubscription, Registry, Scheduler, StoredConnections};
-use weft::vault::{KeySource, Vault};
+use weft::subscriptions::{self, Deliverer, NewSubscription, Registry, Scheduler};
+use weft::vault::Vault;
 use weft::{HostConfig, Runtime, Secret};
 
 /// The dev poll interval these tests run with.
@@ -33,39 +32,18 @@ pub async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut Host
     config.scheduler.dev_interval_ms = Some(TICK_MS);
     config.delivery.first_backoff_ms = 20;
     tweak(&mut config);
-    let runtime = Arc::new(Runtime::new(config.clone()).expect("runtime"));
-    let store = Arc::new(SqliteStore::open(&data.join("weft.db")).await.expect("store"));
-    let vault = Vault::open(KeySource::File(data.join("master.key"))).expect("vault");
-    let connections = Connections::new(
-        store.clone(),
-        vault.clone(),
-        runtime.http_client(),
-        config.egress.clone(),
-        Default::default(),
-    );
-    let vault = Arc::new(vault);
-    let registry = Arc::new(Registry::default());
-    registry.insert(runtime.load(component).await.expect("load component"));
-    let wake = Arc::new(Notify::new());
-    let resolver = Arc::new(StoredConnections { connections: connections.clone(), allow_files: false });
-    let scheduler = Scheduler::new(
-        runtime.clone(),
-        store.clone(),
-        registry.clone(),
-        resolver,
-        config.scheduler.clone(),
-        wake.clone(),
-    );
-    let deliverer = Deliverer::new(
-        store.clone(),
-        runtime.http_client(),
-        config.egress.clone(),
-        vault.clone(),
-        config.delivery.clone(),
-        wake,
-        runtime.metrics(),
-    );
-    Host { runtime, store, vault, registry, scheduler, deliverer, connections }
+    config.data_dir = Some(data.to_path_buf());
+    let host = weft::Host::open(config).await.expect("host");
+    host.load(component).await.expect("load component");
+    Host {
+        runtime: host.runtime().clone(),
+        store: host.store().clone(),
+        vault: host.vault().clone(),
+        registry: host.registry().clone(),
+        scheduler: host.scheduler().clone(),
+        deliverer: host.deliverer().clone(),
+        connections: host.connections().clone(),
+    }
 }
 
 impl Host {

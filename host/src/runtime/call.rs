@@ -91,12 +91,11 @@ impl Runtime {
             scope_error_marker: connector.manifest.scope_error_marker().map(str::to_string),
         });
         let id = &connector.manifest.id;
-        let configured = self.config.connectors.get(id).map(|c| &c.secrets);
         let secrets = connector
             .manifest
             .secrets
             .iter()
-            .map(|s| (s.name.clone(), configured.and_then(|values| values.get(&s.name)).cloned()))
+            .map(|s| (s.name.clone(), self.config.secret(id, &s.name).cloned()))
             .collect();
         let permit = self
             .permits
@@ -114,12 +113,7 @@ impl Runtime {
     /// fact the manifest names (GHL: per location).
     fn budget_for(&self, connector: &LoadedConnector, connection: &Connection) -> Option<Arc<Budget>> {
         let id = &connector.manifest.id;
-        let limit = self
-            .config
-            .connectors
-            .get(id)
-            .and_then(|c| c.rate_limit.as_ref())
-            .or(connector.manifest.rate_limit.as_ref())?;
+        let limit = self.config.rate_limit(id).or(connector.manifest.rate_limit.as_ref())?;
         let account = match connection.facts.get(&limit.per) {
             Some(serde_json::Value::String(s)) => s.clone(),
             _ => connection.base_url.clone(),

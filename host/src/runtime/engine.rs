@@ -1,8 +1,7 @@
 //! The wasmtime engine: pooled, copy-on-write instances, epoch interruption,
 //! and the linker that gives a connector exactly the weft world.
 
-use super::Runtime;
-use crate::config::HostConfig;
+use super::{Runtime, RuntimeConfig};
 use crate::egress::build_client;
 use crate::state::CallState;
 use std::sync::Arc;
@@ -23,7 +22,7 @@ const TABLES_PER_COMPONENT: u32 = 16;
 
 /// Instances the pool holds: every call that may run at once, plus room for
 /// loading manifests beside them.
-fn pool_config(config: &HostConfig) -> PoolingAllocationConfig {
+fn pool_config(config: &RuntimeConfig) -> PoolingAllocationConfig {
     let instances = config.concurrency.saturating_add(4);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(instances)
@@ -45,29 +44,29 @@ fn pool_config(config: &HostConfig) -> PoolingAllocationConfig {
 
 impl Runtime {
     /// The host for `config`, with the pooling allocator.
-    pub fn new(config: HostConfig) -> anyhow::Result<Runtime> {
-        Self::build(config, true)
+    pub fn new(config: impl Into<RuntimeConfig>) -> anyhow::Result<Runtime> {
+        Self::build(config.into(), true)
     }
 
     /// The host with instances allocated on demand (for comparisons and
     /// components too large for the pool's slots).
-    pub fn new_on_demand(config: HostConfig) -> anyhow::Result<Runtime> {
-        Self::build(config, false)
+    pub fn new_on_demand(config: impl Into<RuntimeConfig>) -> anyhow::Result<Runtime> {
+        Self::build(config.into(), false)
     }
 
     /// A host whose connector requests are answered by `responder` inside
     /// the process (the policy still applies): for measuring the sandbox alone.
     pub fn with_responder(
-        config: HostConfig,
+        config: impl Into<RuntimeConfig>,
         pooling: bool,
         responder: crate::egress::Responder,
     ) -> anyhow::Result<Runtime> {
-        let mut runtime = Self::build(config, pooling)?;
+        let mut runtime = Self::build(config.into(), pooling)?;
         runtime.upstream = crate::egress::Upstream::InProcess(responder);
         Ok(runtime)
     }
 
-    fn build(config: HostConfig, pooling: bool) -> anyhow::Result<Runtime> {
+    fn build(config: RuntimeConfig, pooling: bool) -> anyhow::Result<Runtime> {
         let mut wasm = Config::new();
         wasm.epoch_interruption(true);
         wasm.memory_init_cow(true);

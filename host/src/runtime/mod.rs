@@ -5,9 +5,13 @@ mod call;
 mod engine;
 mod load;
 mod outcome;
+mod registry;
+mod settings;
+
+pub use registry::Registry;
+pub use settings::{ConnectorPolicy, RuntimeConfig};
 
 use crate::bindings::ConnectorPre;
-use crate::config::HostConfig;
 use crate::egress::{Budgets, CredentialSource, HttpClient, StaticCredential};
 use crate::schema::Schema;
 use crate::secret::Secret;
@@ -28,7 +32,7 @@ pub struct Runtime {
     client: HttpClient,
     /// Where connector requests go (the client above, or an in-process responder).
     upstream: crate::egress::Upstream,
-    config: HostConfig,
+    config: RuntimeConfig,
     /// Request budgets per upstream account.
     budgets: Budgets,
     metrics: Arc<crate::metrics::Metrics>,
@@ -46,7 +50,8 @@ impl Drop for Runtime {
 }
 
 impl Runtime {
-    pub fn config(&self) -> &HostConfig {
+    /// What this runtime was configured with.
+    pub fn config(&self) -> &RuntimeConfig {
         &self.config
     }
 

@@ -9,19 +9,18 @@ mod routes;
 pub use problem::Problem;
 pub use reload::{LoadReport, load_dir};
 
-use crate::config::HostConfig;
 use crate::connections::Connections;
-use crate::runtime::Runtime;
+use crate::host::{Host, Workers};
+use crate::runtime::{Registry, Runtime};
 use crate::secret::Secret;
 use crate::store::SqliteStore;
-use crate::subscriptions::{Deliverer, Registry, Scheduler, StoredConnections};
-use crate::vault::{KeySource, Vault};
+use crate::vault::Vault;
 use axum::Router;
 use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -87,9 +86,9 @@ pub fn router(state: AppState) -> Router {
 
 /// A running server.
 pub struct Running {
+    /// The address it listens on.
     pub addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    workers: Workers,
     ready: Arc<AtomicBool>,
 }
 
@@ -98,74 +97,40 @@ impl Running {
     /// what is in flight (calls, polls, deliveries) finishes and commits.
     pub async fn shutdown(self) {
         self.ready.store(false, Ordering::SeqCst);
-        let _ = self.stop.send(true);
-        for task in self.tasks {
-            let _ = task.await;
-        }
+        self.workers.stop().await;
     }
 }
 
-/// Opens everything `config` describes and starts serving.
-pub async fn start(config: HostConfig) -> anyhow::Result<Running> {
-    let data_dir = config.data_dir.clone().ok_or_else(|| anyhow::anyhow!("set data_dir (or WEFT_DATA_DIR)"))?;
-    let runtime = Arc::new(Runtime::new(config.clone())?);
-    let store = Arc::new(SqliteStore::open(&data_dir.join("weft.db")).await?);
-    let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
-    let connections = Connections::new(
-        store.clone(),
-        vault.clone(),
-        runtime.http_client(),
-        config.egress.clone(),
-        config.oauth_apps(),
-    );
-    let vault = Arc::new(vault);
-    let registry = Arc::new(Registry::default());
-    if let Some(dir) = &config.server.connectors_dir {
-        let report = load_dir(&runtime, &registry, dir).await;
-        report.log();
+/// Loads the connectors directory, starts the workers and serves the API
+/// on `[server] listen`.
+pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
+    let settings = host.config().server.clone();
+    if let Some(dir) = &settings.connectors_dir {
+        load_dir(host.runtime(), host.registry(), dir).await.log();
     }
-    let listener = tokio::net::TcpListener::bind(&config.server.listen).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
     let addr = listener.local_addr()?;
-    let public_url = config.server.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let wake = Arc::new(Notify::new());
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let ready = Arc::new(AtomicBool::new(true));
     let state = AppState {
-        runtime: runtime.clone(),
-        store: store.clone(),
-        registry: registry.clone(),
-        connections: connections.clone(),
-        vault: vault.clone(),
-        wake: wake.clone(),
-        admin_key: config.server.admin_key.clone(),
+        runtime: host.runtime().clone(),
+        store: host.store().clone(),
+        registry: host.registry().clone(),
+        connections: host.connections().clone(),
+        vault: host.vault().clone(),
+        wake: host.wake().clone(),
+        admin_key: settings.admin_key.clone(),
         public_url,
         ready: ready.clone(),
     };
-    let (stop, stopped) = watch::channel(false);
-    let resolver = Arc::new(StoredConnections { connections, allow_files: false });
-    let scheduler = Scheduler::new(
-        runtime.clone(),
-        store.clone(),
-        registry.clone(),
-        resolver,
-        config.scheduler.clone(),
-        wake.clone(),
-    );
-    let deliverer = Deliverer::new(
-        store,
-        runtime.http_client(),
-        config.egress.clone(),
-        vault,
-        config.delivery.clone(),
-        wake,
-        runtime.metrics(),
-    );
-    let mut tasks = vec![tokio::spawn(scheduler.run(stopped.clone())), tokio::spawn(deliverer.run(stopped.clone()))];
-    if let Some(dir) = config.server.connectors_dir.clone() {
-        tasks.push(tokio::spawn(reload::watch(runtime.clone(), registry, dir, stopped.clone())));
+    let mut workers = host.start_workers();
+    if let Some(dir) = settings.connectors_dir.clone() {
+        let watching = reload::watch(host.runtime().clone(), host.registry().clone(), dir, workers.stopping());
+        workers.push(tokio::spawn(watching));
     }
     let app = router(state);
-    let mut http_stop = stopped;
-    tasks.push(tokio::spawn(async move {
+    let mut http_stop = workers.stopping();
+    workers.push(tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             while !*http_stop.borrow() {
                 if http_stop.changed().await.is_err() {
@@ -178,5 +143,5 @@ pub async fn start(config: HostConfig) -> anyhow::Result<Running> {
         }
     }));
     tracing::info!(%addr, "weft serving");
-    Ok(Running { addr, stop, tasks, ready })
+    Ok(Running { addr, workers, ready })
 }

@@ -2,8 +2,7 @@
 //! version of a file without touching subscription state (state is kept per
 //! subscription, not per component).
 
-use crate::runtime::Runtime;
-use crate::subscriptions::Registry;
+use crate::runtime::{Registry, Runtime};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

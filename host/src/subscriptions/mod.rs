@@ -15,40 +15,13 @@ pub use resolver::{ConnectionResolver, StoredConnections};
 pub use scheduler::{Scheduler, StatusLine};
 pub use settings::{DeliverySettings, SchedulerSettings};
 
-use crate::runtime::LoadedConnector;
+pub use crate::runtime::Registry;
 use crate::store::{
     Delivery, DeliveryStatus, Destination, Start, StoreError, StoredEvent, Subscription, SubscriptionState,
     SubscriptionStore,
 };
 use crate::vault::Vault;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-/// The connectors this host runs, by id; replaced whole when a new version loads.
-#[derive(Default)]
-pub struct Registry {
-    connectors: RwLock<HashMap<String, Arc<LoadedConnector>>>,
-}
-
-impl Registry {
-    pub fn insert(&self, connector: LoadedConnector) -> Arc<LoadedConnector> {
-        let connector = Arc::new(connector);
-        let mut all = self.connectors.write().unwrap_or_else(|p| p.into_inner());
-        all.insert(connector.manifest.id.clone(), connector.clone());
-        connector
-    }
-
-    pub fn get(&self, id: &str) -> Option<Arc<LoadedConnector>> {
-        self.connectors.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
-    }
-
-    pub fn all(&self) -> Vec<Arc<LoadedConnector>> {
-        let mut all: Vec<_> = self.connectors.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
-        all.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
-        all
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

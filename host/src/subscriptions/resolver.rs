@@ -1,15 +1,15 @@
 //! How a subscription's `connection` becomes a connection a call can use.
 
-use crate::connection_file::ConnectionFile;
 use crate::connections::Connections;
 use crate::runtime::Connection;
 use async_trait::async_trait;
-use std::path::Path;
 use std::sync::Arc;
 use weft_manifest::ConnectorManifest;
 
+/// Turns the connection a subscription names into one a call can use.
 #[async_trait]
 pub trait ConnectionResolver: Send + Sync {
+    /// The connection `connection` of `workspace`, for a connector with `manifest`.
     async fn resolve(
         &self,
         workspace: &str,
@@ -18,11 +18,8 @@ pub trait ConnectionResolver: Send + Sync {
     ) -> Result<Connection, String>;
 }
 
-/// Stored connections by name; for the CLI, also connection files by path.
-pub struct StoredConnections {
-    pub connections: Arc<Connections>,
-    pub allow_files: bool,
-}
+/// Stored connections, by name.
+pub struct StoredConnections(pub Arc<Connections>);
 
 #[async_trait]
 impl ConnectionResolver for StoredConnections {
@@ -32,10 +29,6 @@ impl ConnectionResolver for StoredConnections {
         connection: &str,
         manifest: &ConnectorManifest,
     ) -> Result<Connection, String> {
-        if self.allow_files && Path::new(connection).is_file() {
-            let file = ConnectionFile::load(Path::new(connection))?;
-            return file.resolve(manifest.allowed_hosts.first().map(String::as_str));
-        }
-        self.connections.for_call(workspace, connection, manifest).await.map_err(|e| e.to_string())
+        self.0.for_call(workspace, connection, manifest).await.map_err(|e| e.to_string())
     }
 }

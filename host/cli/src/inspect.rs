@@ -1,6 +1,6 @@
 //! `weft inspect`: what a connector offers, and what the host grants it.
 
-use super::Global;
+use crate::args::Global;
 use serde_json::{Value, json};
 use std::path::Path;
 use weft::Runtime;

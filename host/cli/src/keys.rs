@@ -1,6 +1,6 @@
 //! `weft keys`: the master key that seals credentials at rest.
 
-use super::Global;
+use crate::args::Global;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -12,9 +12,8 @@ pub enum KeysCommand {
 pub async fn run(g: &Global, command: KeysCommand) -> Result<(), String> {
     match command {
         KeysCommand::Rotate => {
-            let runtime = weft::Runtime::new(g.host_config()?).map_err(|e| format!("{e:#}"))?;
-            let connections = super::connect::open_connections(g, &runtime).await?;
-            let (count, key) = connections.rotate_keys().await.map_err(|e| e.to_string())?;
+            let host = g.open_host(false).await?;
+            let (count, key) = host.connections().rotate_keys().await.map_err(|e| e.to_string())?;
             println!("re-sealed {count} connection(s) under key {key}");
             Ok(())
         }

@@ -1,12 +1,6 @@
-//! Commands and their arguments.
+//! The commands and their arguments.
 
-mod call;
-mod connect;
-mod inspect;
-mod keys;
-mod run;
-mod serve;
-
+use crate::{call, connect, inspect, keys, run, serve};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -24,19 +18,19 @@ pub struct Cli {
 pub struct Global {
     /// The host configuration (TOML: limits, egress, cache_dir, per-connector settings).
     #[arg(long, global = true, env = "WEFT_CONFIG")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Where compiled components are cached [default: ~/.cache/weft/components].
     #[arg(long, global = true, env = "WEFT_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
     /// Compile components every time instead of using the cache.
     #[arg(long, global = true)]
-    no_cache: bool,
+    pub(crate) no_cache: bool,
     /// Where the database and the master key live [default: ~/.local/share/weft].
     #[arg(long, global = true, env = "WEFT_DATA_DIR")]
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
     /// The workspace connections belong to.
     #[arg(long, global = true, default_value = "default", env = "WEFT_WORKSPACE")]
-    workspace: String,
+    pub(crate) workspace: String,
 }
 
 impl Global {
@@ -63,6 +57,16 @@ impl Global {
             config.data_dir = xdg_dir("XDG_DATA_HOME", ".local/share");
         }
         Ok(config)
+    }
+}
+
+impl Global {
+    /// The host these options describe: runtime, store, vault and the rest,
+    /// opened once (see `weft::Host`).
+    pub async fn open_host(&self, allow_loopback: bool) -> Result<weft::Host, String> {
+        let mut config = self.host_config()?;
+        config.egress.allow_loopback |= allow_loopback;
+        weft::Host::open(config).await.map_err(|e| e.to_string())
     }
 }
 
@@ -148,32 +152,31 @@ enum GenCommand {
 pub struct CallArgs {
     /// Input JSON, or @FILE to read it from a file.
     #[arg(long, default_value = "{}")]
-    input: String,
+    pub(crate) input: String,
     /// A connection file (TOML: base_url, location_id, token_env), or the
     /// name of a stored connection (see `weft connect`).
     #[arg(long)]
-    connection: String,
+    pub(crate) connection: String,
     /// Let the connector reach servers on 127.0.0.1 (the simulator). For development only.
     #[arg(long, env = "WEFT_ALLOW_LOOPBACK", value_parser = clap::builder::FalseyValueParser::new())]
-    allow_loopback: bool,
+    pub(crate) allow_loopback: bool,
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `warn`, `info` for the server).
-pub fn init_logging(format: weft::LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| if matches!(format, weft::LogFormat::Json) { "info".into() } else { "warn".into() });
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false);
-    let _ = match format {
-        weft::LogFormat::Json => builder.json().try_init(),
-        weft::LogFormat::Pretty => builder.try_init(),
-    };
+impl Cli {
+    /// Whether the command is the long-running server, which logs at `info` by default.
+    pub fn is_server(&self) -> bool {
+        matches!(self.command, Command::Serve(_) | Command::Run(_))
+    }
+
+    /// Options every command takes.
+    pub fn global(&self) -> &Global {
+        &self.global
+    }
 }
 
+/// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
-    if !matches!(cli.command, Command::Serve(_)) {
-        init_logging(weft::LogFormat::Pretty);
-    }
     match cli.command {
         Command::Inspect { component } => inspect::run(g, &component).await,
         Command::Invoke { component, action, call } => call::invoke(g, &component, &action, &call).await,

@@ -1,12 +1,12 @@
 //! `weft serve`, `weft workspaces` and `weft api-keys`.
 
-use super::Global;
+use crate::args::Global;
 use clap::{Args, Subcommand};
 use std::sync::Arc;
+use weft::Registry;
 use weft::Runtime;
 use weft::server::load_dir;
 use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key};
-use weft::subscriptions::Registry;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -18,13 +18,13 @@ pub struct ServeArgs {
 /// Runs the server until SIGTERM or SIGINT, then stops gracefully.
 pub async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
     let config = g.host_config()?;
-    super::init_logging(config.server.log_format);
     if args.check {
         return check(&config).await;
     }
-    let running = weft::server::start(config).await.map_err(|e| format!("{e:#}"))?;
+    let host = Arc::new(weft::Host::open(config).await.map_err(|e| e.to_string())?);
+    let running = weft::server::start(host).await.map_err(|e| format!("{e:#}"))?;
     eprintln!("weft serving on http://{} (API under /v1, OpenAPI at /v1/openapi.json)", running.addr);
-    super::run::wait_for_signal().await;
+    crate::run::wait_for_signal().await;
     tracing::info!("shutting down: finishing calls, polls and deliveries in flight");
     running.shutdown().await;
     tracing::info!("stopped");
@@ -51,9 +51,7 @@ async fn check(config: &weft::HostConfig) -> Result<(), String> {
 }
 
 async fn open_store(g: &Global) -> Result<Arc<SqliteStore>, String> {
-    let config = g.host_config()?;
-    let dir = config.data_dir.ok_or("no data directory: pass --data-dir or set WEFT_DATA_DIR")?;
-    Ok(Arc::new(SqliteStore::open(&dir.join("weft.db")).await.map_err(|e| e.to_string())?))
+    Ok(g.open_host(false).await?.store().clone())
 }
 
 #[derive(Subcommand)]

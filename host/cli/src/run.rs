@@ -1,8 +1,8 @@
 //! `weft run`: the scheduler and the deliverer in the foreground, for the
 //! subscriptions listed in a file.
 
-use super::Global;
-use super::connect::open_connections;
+use crate::args::Global;
+use crate::connection_file::ConnectionFile;
 use clap::Args;
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,11 +11,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
-use weft::Runtime;
+use tokio::sync::watch;
 use weft::store::{Destination, SqliteStore, Start, SubscriptionStore};
-use weft::subscriptions::{self, Deliverer, NewSubscription, Registry, Scheduler, StoredConnections};
-use weft::vault::{KeySource, Vault};
+use weft::subscriptions::{self, ConnectionResolver, NewSubscription, StoredConnections};
+use weft::{Connection, ConnectorManifest, Host};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -66,80 +65,78 @@ fn read_entries(path: &Path) -> Result<Vec<Entry>, String> {
     Ok(file.subscription)
 }
 
+/// Stored connections by name, and connection files by path (the shell's
+/// way to name a connection).
+struct FilesOrStored(StoredConnections);
+
+#[weft::async_trait]
+impl ConnectionResolver for FilesOrStored {
+    async fn resolve(
+        &self,
+        workspace: &str,
+        connection: &str,
+        manifest: &ConnectorManifest,
+    ) -> Result<Connection, String> {
+        if Path::new(connection).is_file() {
+            let file = ConnectionFile::load(Path::new(connection))?;
+            return file.resolve(manifest.allowed_hosts.first().map(String::as_str));
+        }
+        self.0.resolve(workspace, connection, manifest).await
+    }
+}
+
 pub async fn run(g: &Global, args: &RunArgs) -> Result<(), String> {
     let entries = read_entries(&args.subscriptions)?;
     let mut config = g.host_config()?;
     config.egress.allow_loopback |= args.allow_loopback;
-    let runtime = Arc::new(Runtime::new(config.clone()).map_err(|e| format!("{e:#}"))?);
-    let dir = config.data_dir.clone().ok_or("no data directory: pass --data-dir or set WEFT_DATA_DIR")?;
-    let store = Arc::new(SqliteStore::open(&dir.join("weft.db")).await.map_err(|e| e.to_string())?);
-    let vault = Arc::new(Vault::open(KeySource::from_env_or_file(&dir)).map_err(|e| e.to_string())?);
-    let connections = open_connections(g, &runtime).await?;
-    let registry = Arc::new(Registry::default());
+    let host = Host::builder(config)
+        .connection_resolver(|connections| Arc::new(FilesOrStored(StoredConnections(connections))))
+        .open()
+        .await
+        .map_err(|e| e.to_string())?;
     let base = args.subscriptions.parent().unwrap_or(Path::new("."));
     let mut loaded: HashMap<PathBuf, String> = HashMap::new();
     for entry in &entries {
         let path = base.join(&entry.component);
         if !loaded.contains_key(&path) {
-            let connector = runtime.load(&path).await.map_err(|e| e.to_string())?;
+            let connector = host.load(&path).await.map_err(|e| e.to_string())?;
             loaded.insert(path.clone(), connector.manifest.id.clone());
-            registry.insert(connector);
         }
     }
     for entry in &entries {
         let connector = loaded.get(&base.join(&entry.component)).cloned().unwrap_or_default();
-        upsert(g, &*store, &registry, &vault, entry, connector, args.connection.as_deref(), base).await?;
+        upsert(g, &host, entry, connector, args.connection.as_deref(), base).await?;
     }
-    let wake = Arc::new(Notify::new());
-    let resolver = Arc::new(StoredConnections { connections, allow_files: true });
-    let scheduler =
-        Scheduler::new(runtime.clone(), store.clone(), registry, resolver, config.scheduler.clone(), wake.clone());
-    let deliverer = Deliverer::new(
-        store.clone(),
-        runtime.http_client(),
-        config.egress.clone(),
-        vault,
-        config.delivery.clone(),
-        wake,
-        runtime.metrics(),
-    );
     if args.once {
-        for (name, report) in scheduler.poll_due_now().await {
+        for (name, report) in host.scheduler().poll_due_now().await {
             eprintln!(
                 "{name}: {} new event(s){}",
                 report.new_events,
                 report.error.map(|e| format!(", error: {e}")).unwrap_or_default()
             );
         }
-        deliverer.deliver_due_now().await;
+        host.deliverer().deliver_due_now().await;
         return Ok(());
     }
-    let (stop, stopped) = watch::channel(false);
-    let polling = tokio::spawn(scheduler.run(stopped.clone()));
-    let delivering = tokio::spawn(deliverer.run(stopped.clone()));
-    let status = tokio::spawn(show_status(store.clone(), g.workspace.clone(), stopped));
+    let mut workers = host.start_workers();
+    workers.push(tokio::spawn(show_status(host.store().clone(), g.workspace.clone(), workers.stopping())));
     wait_for_signal().await;
     eprintln!("stopping: finishing the polls and deliveries in flight");
-    let _ = stop.send(true);
-    let _ = polling.await;
-    let _ = delivering.await;
-    let _ = status.await;
+    workers.stop().await;
     Ok(())
 }
 
 /// Creates the subscription, or updates what may change of an existing one
 /// (its cursor and dedupe set stay).
-#[allow(clippy::too_many_arguments)]
 async fn upsert(
     g: &Global,
-    store: &dyn SubscriptionStore,
-    registry: &Registry,
-    vault: &Vault,
+    host: &Host,
     entry: &Entry,
     connector: String,
     default_connection: Option<&str>,
     base: &Path,
 ) -> Result<(), String> {
+    let (store, registry, vault) = (host.store(), host.registry(), host.vault());
     let connection = entry.connection.clone().or_else(|| default_connection.map(str::to_string)).ok_or_else(|| {
         format!("subscription `{}` names no connection; add `connection` or pass --connection", entry.name)
     })?;

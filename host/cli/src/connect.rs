@@ -1,6 +1,6 @@
 //! `weft connect` and `weft connections`.
 
-use super::Global;
+use crate::args::Global;
 use axum::extract::Query;
 use axum::routing::get;
 use clap::{Args, Subcommand};
@@ -10,10 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use weft::Secret;
 use weft::connections::{Connections, NewTokenConnection};
-use weft::store::SqliteStore;
-use weft::vault::{KeySource, Vault};
-use weft::{Runtime, Secret};
 
 /// How long `weft connect --oauth` waits for the browser to come back.
 const OAUTH_WAIT: Duration = Duration::from_secs(600);
@@ -69,28 +67,12 @@ pub enum ConnectionsCommand {
     Remove { name: String },
 }
 
-/// The store, the vault and the connection manager of this data directory.
-pub async fn open_connections(g: &Global, runtime: &Runtime) -> Result<Arc<Connections>, String> {
-    let config = runtime.config();
-    let dir = config.data_dir.clone().ok_or("no data directory: pass --data-dir or set WEFT_DATA_DIR")?;
-    let store = SqliteStore::open(&dir.join("weft.db")).await.map_err(|e| e.to_string())?;
-    let vault = Vault::open(KeySource::from_env_or_file(&dir)).map_err(|e| e.to_string())?;
-    let _ = g;
-    Ok(Connections::new(Arc::new(store), vault, runtime.http_client(), config.egress.clone(), config.oauth_apps()))
-}
-
-async fn runtime_for(g: &Global, allow_loopback: bool) -> Result<Runtime, String> {
-    let mut config = g.host_config()?;
-    config.egress.allow_loopback |= allow_loopback;
-    Runtime::new(config).map_err(|e| format!("{e:#}"))
-}
-
 pub async fn connect(g: &Global, args: &ConnectArgs) -> Result<(), String> {
-    let runtime = runtime_for(g, args.allow_loopback).await?;
-    let connector = runtime.load(&args.component).await.map_err(|e| e.to_string())?;
-    let connections = open_connections(g, &runtime).await?;
+    let host = g.open_host(args.allow_loopback).await?;
+    let connector = host.runtime().load(&args.component).await.map_err(|e| e.to_string())?;
+    let connections = host.connections();
     let info = if args.oauth {
-        oauth_flow(g, args, &connections, &connector.manifest).await?
+        oauth_flow(g, args, connections, &connector.manifest).await?
     } else {
         let var = args
             .token_env
@@ -164,14 +146,13 @@ async fn oauth_flow(
 pub async fn connections(g: &Global, command: ConnectionsCommand) -> Result<(), String> {
     match command {
         ConnectionsCommand::List => {
-            let runtime = runtime_for(g, false).await?;
-            let list = open_connections(g, &runtime).await?.list(&g.workspace).await.map_err(|e| e.to_string())?;
+            let list = g.open_host(false).await?.connections().list(&g.workspace).await.map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?);
             Ok(())
         }
         ConnectionsCommand::Remove { name } => {
-            let runtime = runtime_for(g, false).await?;
-            open_connections(g, &runtime).await?.remove(&g.workspace, &name).await.map_err(|e| e.to_string())?;
+            let host = g.open_host(false).await?;
+            host.connections().remove(&g.workspace, &name).await.map_err(|e| e.to_string())?;
             eprintln!("removed connection `{name}`");
             Ok(())
         }
@@ -182,9 +163,10 @@ pub async fn connections(g: &Global, command: ConnectionsCommand) -> Result<(), 
 }
 
 async fn test(g: &Global, component: &Path, name: &str, allow_loopback: bool) -> Result<(), String> {
-    let runtime = runtime_for(g, allow_loopback).await?;
+    let host = g.open_host(allow_loopback).await?;
+    let runtime = host.runtime();
     let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
-    let connections = open_connections(g, &runtime).await?;
+    let connections = host.connections();
     let test = connector
         .manifest
         .connection_test

@@ -1,19 +1,20 @@
 //! `weft invoke`, `weft poll` and `weft options`.
 
-use super::{CallArgs, Global};
+use crate::args::{CallArgs, Global};
+use crate::connection_file::ConnectionFile;
+use crate::poll_state::PollState;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
-use weft::connection_file::ConnectionFile;
-use weft::poll_state::PollState;
+use std::sync::Arc;
 use weft::{Connection, LoadedConnector, PollMeta, Runtime};
 
 /// Polls run back to back at most this often when the connector has more.
 const MAX_ROUNDS: usize = 100;
 
 struct Prepared {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     connector: LoadedConnector,
     connection: Connection,
     input: Value,
@@ -29,20 +30,24 @@ fn read_input(arg: &str) -> Result<Value, String> {
 
 async fn prepare(g: &Global, component: &Path, args: &CallArgs) -> Result<Prepared, String> {
     let input = read_input(&args.input)?;
-    let mut config = g.host_config()?;
-    config.egress.allow_loopback |= args.allow_loopback;
-    let runtime = Runtime::new(config).map_err(|e| format!("{e:#}"))?;
-    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
-    let connection = if Path::new(&args.connection).is_file() {
+    if Path::new(&args.connection).is_file() {
+        // A connection file needs no data directory: the runtime alone.
+        let mut config = g.host_config()?;
+        config.egress.allow_loopback |= args.allow_loopback;
+        let runtime = Arc::new(Runtime::new(config).map_err(|e| format!("{e:#}"))?);
+        let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
         let file = ConnectionFile::load(Path::new(&args.connection))?;
-        file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?
-    } else {
-        let connections = super::connect::open_connections(g, &runtime).await?;
-        connections
-            .for_call(&g.workspace, &args.connection, &connector.manifest)
-            .await
-            .map_err(|e| format!("--connection {}: not a file, and {e}", args.connection))?
-    };
+        let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
+        return Ok(Prepared { runtime, connector, connection, input });
+    }
+    let host = g.open_host(args.allow_loopback).await?;
+    let runtime = host.runtime().clone();
+    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connection = host
+        .connections()
+        .for_call(&g.workspace, &args.connection, &connector.manifest)
+        .await
+        .map_err(|e| format!("--connection {}: not a file, and {e}", args.connection))?;
     Ok(Prepared { runtime, connector, connection, input })
 }
 

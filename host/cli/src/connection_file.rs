@@ -6,10 +6,10 @@
 //! token_env = "GHL_TOKEN"              # the environment variable holding the bearer token
 //! ```
 
-use crate::{Connection, Secret};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::Path;
+use weft::{Connection, Secret};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

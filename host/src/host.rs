@@ -1,0 +1,217 @@
+//! The one place a weft process is wired: from a [`HostConfig`] to the
+//! runtime, the store, the vault, the connections, the registry of loaded
+//! connectors, the scheduler and the deliverer. `weft serve`, `weft run`,
+//! the tests and the benchmarks all build their host here, so each is opened
+//! once and every part shares the same ones.
+
+use crate::config::HostConfig;
+use crate::connections::Connections;
+use crate::error::LoadError;
+use crate::runtime::{LoadedConnector, Registry, Runtime};
+use crate::store::{SqliteStore, StoreError};
+use crate::subscriptions::{ConnectionResolver, Deliverer, Scheduler, StoredConnections};
+use crate::vault::{KeySource, Vault, VaultError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+/// Why a host could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// No data directory is configured.
+    #[error("no data directory: pass --data-dir, set WEFT_DATA_DIR or `data_dir` in the config")]
+    NoDataDir,
+    /// The wasmtime engine could not be set up.
+    #[error("the runtime could not start: {0:#}")]
+    Runtime(anyhow::Error),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The master key could not be read or created.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// Chooses how a subscription's connection is found, given the stored connections.
+pub type ResolverFactory = Box<dyn FnOnce(Arc<Connections>) -> Arc<dyn ConnectionResolver> + Send>;
+
+/// Everything one weft process runs.
+pub struct Host {
+    config: HostConfig,
+    data_dir: PathBuf,
+    runtime: Arc<Runtime>,
+    store: Arc<SqliteStore>,
+    vault: Arc<Vault>,
+    connections: Arc<Connections>,
+    registry: Arc<Registry>,
+    scheduler: Arc<Scheduler>,
+    deliverer: Arc<Deliverer>,
+    wake: Arc<Notify>,
+}
+
+/// Options of [`Host::builder`].
+pub struct HostBuilder {
+    config: HostConfig,
+    resolver: Option<ResolverFactory>,
+}
+
+impl HostBuilder {
+    /// Resolves subscriptions' connections with `factory`'s resolver instead
+    /// of by stored name only (the CLI also accepts connection files).
+    pub fn connection_resolver(
+        mut self,
+        factory: impl FnOnce(Arc<Connections>) -> Arc<dyn ConnectionResolver> + Send + 'static,
+    ) -> HostBuilder {
+        self.resolver = Some(Box::new(factory));
+        self
+    }
+
+    /// Opens the store and the vault in the data directory, starts the
+    /// runtime, and wires the rest.
+    pub async fn open(self) -> Result<Host, HostError> {
+        let config = self.config;
+        let data_dir = config.data_dir.clone().ok_or(HostError::NoDataDir)?;
+        let runtime = Arc::new(Runtime::new(config.runtime()).map_err(HostError::Runtime)?);
+        let store = Arc::new(SqliteStore::open(&data_dir.join("weft.db")).await?);
+        let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
+        let connections = Connections::new(
+            store.clone(),
+            vault.clone(),
+            runtime.http_client(),
+            config.egress.clone(),
+            config.oauth_apps(),
+        );
+        let vault = Arc::new(vault);
+        let registry = Arc::new(Registry::default());
+        let wake = Arc::new(Notify::new());
+        let resolver = match self.resolver {
+            Some(factory) => factory(connections.clone()),
+            None => Arc::new(StoredConnections(connections.clone())),
+        };
+        let scheduler = Scheduler::new(
+            runtime.clone(),
+            store.clone(),
+            registry.clone(),
+            resolver,
+            config.scheduler.clone(),
+            wake.clone(),
+        );
+        let deliverer = Deliverer::new(
+            store.clone(),
+            runtime.http_client(),
+            config.egress.clone(),
+            vault.clone(),
+            config.delivery.clone(),
+            wake.clone(),
+            runtime.metrics(),
+        );
+        Ok(Host { config, data_dir, runtime, store, vault, connections, registry, scheduler, deliverer, wake })
+    }
+}
+
+impl Host {
+    /// The host `config` describes.
+    pub async fn open(config: HostConfig) -> Result<Host, HostError> {
+        Host::builder(config).open().await
+    }
+
+    /// A host with options; [`HostBuilder::open`] opens it.
+    pub fn builder(config: HostConfig) -> HostBuilder {
+        HostBuilder { config, resolver: None }
+    }
+
+    /// Loads a connector component and adds it to the registry.
+    pub async fn load(&self, path: &Path) -> Result<Arc<LoadedConnector>, LoadError> {
+        Ok(self.registry.insert(self.runtime.load(path).await?))
+    }
+
+    /// Starts the scheduler and the deliverer in the background.
+    pub fn start_workers(&self) -> Workers {
+        let (stop, stopped) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(self.scheduler.clone().run(stopped.clone())),
+            tokio::spawn(self.deliverer.clone().run(stopped.clone())),
+        ];
+        Workers { stop, stopped, tasks }
+    }
+
+    /// The configuration the host was opened with.
+    pub fn config(&self) -> &HostConfig {
+        &self.config
+    }
+
+    /// Where the database and the master key live.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The engine that runs connector calls.
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Arc<SqliteStore> {
+        &self.store
+    }
+
+    /// Seals and opens secrets at rest.
+    pub fn vault(&self) -> &Arc<Vault> {
+        &self.vault
+    }
+
+    /// The stored connections and their credentials.
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.connections
+    }
+
+    /// The loaded connectors.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Polls subscriptions when they are due.
+    pub fn scheduler(&self) -> &Arc<Scheduler> {
+        &self.scheduler
+    }
+
+    /// Delivers events from the outbox.
+    pub fn deliverer(&self) -> &Arc<Deliverer> {
+        &self.deliverer
+    }
+
+    /// Wakes the deliverer (new events) and the scheduler's waiters.
+    pub fn wake(&self) -> &Arc<Notify> {
+        &self.wake
+    }
+}
+
+/// The scheduler and the deliverer, running.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    stopped: watch::Receiver<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// A receiver that turns true when the workers are told to stop, for
+    /// tasks that should stop with them.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopped.clone()
+    }
+
+    /// Adds a task to wait for when stopping.
+    pub fn push(&mut self, task: JoinHandle<()>) {
+        self.tasks.push(task);
+    }
+
+    /// No new polls; the polls and deliveries in flight finish and commit.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
