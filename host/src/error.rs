@@ -44,10 +44,15 @@ pub enum CallError {
     BadOutput(String),
     /// The call went over a per-call limit and was ended.
     #[error("the call was stopped: limit `{limit}` exceeded ({detail})")]
-    LimitExceeded { limit: &'static str, detail: String },
+    LimitExceeded {
+        /// The limit.
+        limit: crate::limits::Limit,
+        /// What the call did.
+        detail: String,
+    },
     /// A request was refused by the egress policy.
     #[error("a request was refused by the egress policy: {0}")]
-    EgressDenied(String),
+    EgressDenied(crate::egress::EgressDenial),
     /// The connection's grant is gone; the user must connect the account again.
     #[error("the connection needs to be reconnected: {0}")]
     ReconnectRequired(String),
@@ -59,29 +64,120 @@ pub enum CallError {
     Host(#[from] anyhow::Error),
 }
 
+/// A stable, machine-readable kind of failure: the `code` of an API problem,
+/// the label of a metric, the bracket in a CLI error. Clients switch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// An input breaks its schema or the connector refused it.
+    InvalidInput,
+    /// A request body is not JSON.
+    MalformedJson,
+    /// The credential lacks a scope, named in the detail.
+    MissingScope,
+    /// The grant is gone; the user must connect again.
+    ReconnectRequired,
+    /// The API refused the credential.
+    Unauthorized,
+    /// The API refused the operation.
+    Forbidden,
+    /// No such thing.
+    NotFound,
+    /// Throttled; retry later.
+    RateLimited,
+    /// A passing fault; retry later.
+    Transient,
+    /// The API failed in a way retrying may not fix.
+    Upstream,
+    /// The connector has a bug.
+    ConnectorError,
+    /// The connector broke its own output schema.
+    BadOutput,
+    /// A per-call limit was hit; the detail names it.
+    LimitExceeded,
+    /// A request was refused by the egress policy.
+    EgressDenied,
+    /// The connector crashed.
+    Trapped,
+    /// The host could not run the call.
+    HostError,
+    /// A name is taken.
+    Conflict,
+    /// No API key was sent.
+    MissingApiKey,
+    /// The API key is not valid (unknown, revoked or expired).
+    InvalidApiKey,
+    /// The admin key was used where a workspace's key is needed.
+    WorkspaceKeyRequired,
+    /// The admin routes are off: no admin key is configured.
+    AdminDisabled,
+    /// An OAuth authorization failed.
+    OauthFailed,
+    /// The server failed.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears in problems, metrics and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid-input",
+            ErrorCode::MalformedJson => "malformed-json",
+            ErrorCode::MissingScope => "missing-scope",
+            ErrorCode::ReconnectRequired => "reconnect-required",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::Transient => "transient",
+            ErrorCode::Upstream => "upstream",
+            ErrorCode::ConnectorError => "connector-error",
+            ErrorCode::BadOutput => "bad-output",
+            ErrorCode::LimitExceeded => "limit-exceeded",
+            ErrorCode::EgressDenied => "egress-denied",
+            ErrorCode::Trapped => "trapped",
+            ErrorCode::HostError => "host-error",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::MissingApiKey => "missing-api-key",
+            ErrorCode::InvalidApiKey => "invalid-api-key",
+            ErrorCode::WorkspaceKeyRequired => "workspace-key-required",
+            ErrorCode::AdminDisabled => "admin-disabled",
+            ErrorCode::OauthFailed => "oauth-failed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl CallError {
     /// A stable kind for scripts and APIs.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CallError::InvalidInput(_) => "invalid-input",
+            CallError::InvalidInput(_) => ErrorCode::InvalidInput,
             CallError::Connector(f) => match f {
-                ConnectorFailure::InvalidInput { .. } => "invalid-input",
-                ConnectorFailure::Unauthorized(_) => "unauthorized",
-                ConnectorFailure::Forbidden { scope: Some(_), .. } => "missing-scope",
-                ConnectorFailure::Forbidden { .. } => "forbidden",
-                ConnectorFailure::NotFound(_) => "not-found",
-                ConnectorFailure::RateLimited { .. } => "rate-limited",
-                ConnectorFailure::Transient(_) => "transient",
-                ConnectorFailure::Upstream { .. } => "upstream",
-                ConnectorFailure::Internal(_) => "connector-error",
+                ConnectorFailure::InvalidInput { .. } => ErrorCode::InvalidInput,
+                ConnectorFailure::Unauthorized(_) => ErrorCode::Unauthorized,
+                ConnectorFailure::Forbidden { scope: Some(_), .. } => ErrorCode::MissingScope,
+                ConnectorFailure::Forbidden { .. } => ErrorCode::Forbidden,
+                ConnectorFailure::NotFound(_) => ErrorCode::NotFound,
+                ConnectorFailure::RateLimited { .. } => ErrorCode::RateLimited,
+                ConnectorFailure::Transient(_) => ErrorCode::Transient,
+                ConnectorFailure::Upstream { .. } => ErrorCode::Upstream,
+                ConnectorFailure::Internal(_) => ErrorCode::ConnectorError,
             },
-            CallError::UnknownKey(_) => "not-found",
-            CallError::BadOutput(_) => "bad-output",
-            CallError::LimitExceeded { .. } => "limit-exceeded",
-            CallError::EgressDenied(_) => "egress-denied",
-            CallError::ReconnectRequired(_) => "reconnect-required",
-            CallError::Trapped(_) => "trapped",
-            CallError::Host(_) => "host-error",
+            CallError::UnknownKey(_) => ErrorCode::NotFound,
+            CallError::BadOutput(_) => ErrorCode::BadOutput,
+            CallError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            CallError::EgressDenied(_) => ErrorCode::EgressDenied,
+            CallError::ReconnectRequired(_) => ErrorCode::ReconnectRequired,
+            CallError::Trapped(_) => ErrorCode::Trapped,
+            CallError::Host(_) => ErrorCode::HostError,
         }
     }
 
@@ -91,7 +187,8 @@ impl CallError {
             self,
             CallError::Connector(ConnectorFailure::RateLimited { .. } | ConnectorFailure::Transient(_))
                 | CallError::Host(_)
-        ) || matches!(self, CallError::LimitExceeded { limit: "call-timeout", .. })
+                | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. }
+        )
     }
 }
 

@@ -25,7 +25,7 @@ pub mod vault;
 /// Implementations of [`subscriptions::ConnectionResolver`] use it.
 pub use async_trait::async_trait;
 pub use config::{ConnectorSettings, HostConfig, LogFormat, ServerSettings};
-pub use error::{CallError, ConnectorFailure, LoadError};
+pub use error::{CallError, ConnectorFailure, ErrorCode, LoadError};
 pub use host::{Host, HostBuilder, HostError, ResolverFactory, Workers};
 pub use runtime::{
     Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Registry, Runtime, RuntimeConfig,

@@ -53,3 +53,47 @@ impl Limits {
         Duration::from_millis(self.request_timeout_ms)
     }
 }
+
+/// A per-call limit, named as operators see it in errors, logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// Linear memory (`memory_mib`).
+    Memory,
+    /// Guest execution time (`cpu_ms`).
+    CpuTime,
+    /// Wall-clock time of the whole call (`call_timeout_ms`).
+    CallTimeout,
+    /// The guest's stack.
+    Stack,
+    /// Outbound requests (`requests_per_call`).
+    RequestsPerCall,
+    /// One response body (`response_body_bytes`).
+    ResponseBodyBytes,
+    /// An action's output or a poll's events (`output_bytes`).
+    OutputBytes,
+    /// Events of one poll (`events_per_poll`).
+    EventsPerPoll,
+}
+
+impl Limit {
+    /// The limit's stable name, e.g. `call-timeout`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::Memory => "memory",
+            Limit::CpuTime => "cpu-time",
+            Limit::CallTimeout => "call-timeout",
+            Limit::Stack => "stack",
+            Limit::RequestsPerCall => "requests-per-call",
+            Limit::ResponseBodyBytes => "response-body-bytes",
+            Limit::OutputBytes => "output-bytes",
+            Limit::EventsPerPoll => "events-per-poll",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

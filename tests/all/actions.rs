@@ -113,7 +113,7 @@ async fn a_bad_token_is_unauthorized_and_a_missing_scope_is_named() {
     let ghl = ghl(&runtime).await;
 
     let err = runtime.execute(&ghl, &world.connection("wrong"), "find-tags", &json!({})).await.expect_err("bad token");
-    assert_eq!(err.code(), "unauthorized", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::Unauthorized, "{err}");
     assert!(err.to_string().contains("Invalid token"), "{err}");
 
     let err =
@@ -122,5 +122,5 @@ async fn a_bad_token_is_unauthorized_and_a_missing_scope_is_named() {
         matches!(&err, CallError::Connector(ConnectorFailure::Forbidden { scope: Some(s), .. }) if s == "socialplanner/tag.readonly"),
         "{err}"
     );
-    assert_eq!(err.code(), "missing-scope");
+    assert_eq!(err.code(), weft::ErrorCode::MissingScope);
 }

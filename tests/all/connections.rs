@@ -110,7 +110,7 @@ async fn a_revoked_refresh_token_asks_the_user_to_reconnect_and_stops_refreshing
     ow.world.sim.sim.expire_all_access_tokens();
 
     let err = ow.call("main").await.expect_err("the grant is gone");
-    assert_eq!(err.code(), "reconnect-required", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::ReconnectRequired, "{err}");
     assert!(err.to_string().contains("connect the account again"), "{err}");
     let info = ow.connections.get("default", "main").await.expect("info");
     assert_eq!(info.status, ConnectionStatus::ReconnectRequired);
@@ -118,7 +118,7 @@ async fn a_revoked_refresh_token_asks_the_user_to_reconnect_and_stops_refreshing
 
     let refreshes = ow.world.sim.sim.oauth_stats().refresh_calls;
     let again = ow.call("main").await.expect_err("still needs reconnecting");
-    assert_eq!(again.code(), "reconnect-required");
+    assert_eq!(again.code(), weft::ErrorCode::ReconnectRequired);
     assert_eq!(ow.world.sim.sim.oauth_stats().refresh_calls, refreshes, "no refresh is retried after invalid_grant");
 }
 
@@ -127,7 +127,7 @@ async fn a_missing_scope_is_reported_and_never_refreshed() {
     let ow = OAuthWorld::new().await;
     ow.connect("narrow", &["socialplanner/account.readonly"]).await;
     let err = ow.call("narrow").await.expect_err("no tag scope");
-    assert_eq!(err.code(), "missing-scope", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::MissingScope, "{err}");
     assert!(err.to_string().contains("socialplanner/tag.readonly"), "names the scope: {err}");
     assert_eq!(ow.world.sim.sim.oauth_stats().refresh_calls, 0);
 }
@@ -139,7 +139,7 @@ async fn an_inactive_location_keeps_the_tokens_and_works_again_later() {
     ow.world.sim.sim.set_location_active(LOCATION, false);
     ow.world.sim.sim.expire_all_access_tokens();
     let err = ow.call("main").await.expect_err("inactive");
-    assert_eq!(err.code(), "transient", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::Transient, "{err}");
     assert!(err.to_string().contains("Location is not active"), "{err}");
     assert_eq!(ow.connections.get("default", "main").await.expect("info").status, ConnectionStatus::Active);
 

@@ -139,7 +139,7 @@ async fn a_post_scheduled_at_the_best_time_lands_on_the_day_the_statistics_favou
     // A time zone that does not exist is named.
     let bad = json!({"profileIds": [account.profile_id], "timeZone": "Mars/Olympus"});
     let err = runtime.execute(&ghl, &conn, "best-posting-times", &bad).await.expect_err("bad zone");
-    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::InvalidInput, "{err}");
     assert!(err.to_string().contains("timeZone"), "{err}");
 }
 
@@ -153,7 +153,7 @@ async fn an_invalid_post_is_refused_naming_the_field() {
         .execute(&ghl, &conn, "create-post", &json!({"accountIds": "acc-1", "type": "post", "userId": "u"}))
         .await
         .expect_err("accountIds must be a list");
-    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::InvalidInput, "{err}");
     assert!(err.to_string().contains("accountIds"), "{err}");
 }
 
@@ -175,6 +175,6 @@ async fn local_times_keep_their_wall_clock_across_daylight_saving_and_skipped_ti
     }
     let skipped = json!({"accountIds": ["acc-1"], "userId": "u", "summary": "s", "when": "2027-03-14T02:30", "timeZone": "America/New_York"});
     let err = runtime.execute(&ghl, &conn, "create-post", &skipped).await.expect_err("a skipped time");
-    assert_eq!(err.code(), "invalid-input", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::InvalidInput, "{err}");
     assert!(err.to_string().contains("does not exist"), "{err}");
 }

@@ -5,6 +5,7 @@
 use crate::support::*;
 use serde_json::json;
 use std::sync::Arc;
+use weft::limits::Limit;
 use weft::{CallError, HostConfig, LoadedConnector, Runtime};
 
 /// A host with tight limits, so attacks end fast.
@@ -43,9 +44,9 @@ pub async fn attack_beside_good_call(
     attack.await.expect("attack task")
 }
 
-fn limit_of(result: &Result<serde_json::Value, CallError>) -> Option<&'static str> {
+fn limit_of(result: &Result<serde_json::Value, CallError>) -> Option<Limit> {
     match result {
-        Err(CallError::LimitExceeded { limit, .. }) => Some(limit),
+        Err(CallError::LimitExceeded { limit, .. }) => Some(*limit),
         _ => None,
     }
 }
@@ -58,17 +59,17 @@ async fn resource_attacks_end_with_the_limit_they_hit() {
     let hostile = Arc::new(runtime.load(weft_tests::hostile_component()).await.expect("hostile"));
     let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
     for (action, limit) in [
-        ("infinite-loop", "cpu-time"),
-        ("memory-bomb", "memory"),
-        ("deep-recursion", "stack"),
-        ("huge-output", "output-bytes"),
-        ("request-flood", "requests-per-call"),
-        ("slow-upstream", "call-timeout"),
+        ("infinite-loop", Limit::CpuTime),
+        ("memory-bomb", Limit::Memory),
+        ("deep-recursion", Limit::Stack),
+        ("huge-output", Limit::OutputBytes),
+        ("request-flood", Limit::RequestsPerCall),
+        ("slow-upstream", Limit::CallTimeout),
     ] {
         let result = attack_beside_good_call(&world, &runtime, &hostile, &ghl, action).await;
         assert_eq!(limit_of(&result), Some(limit), "{action}: {result:?}");
         let text = result.expect_err("an error").to_string();
-        assert!(text.contains(limit), "the error names the limit: {text}");
+        assert!(text.contains(limit.as_str()), "the error names the limit: {text}");
     }
 }
 
@@ -163,6 +164,7 @@ pub mod egress {
             let result = attack_beside_good_call(&world, &runtime, &hostile, &ghl, action).await;
             match result {
                 Err(CallError::EgressDenied(why)) => {
+                    let why = why.to_string();
                     for name in names {
                         assert!(why.contains(name), "{action}: `{why}` should mention `{name}`");
                     }

@@ -93,7 +93,7 @@ pub async fn token_request(
     token_url: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenAnswer, TokenFailure> {
-    let origin = Origin::parse(token_url).map_err(TokenFailure::Other)?;
+    let origin = Origin::parse(token_url).map_err(|e| TokenFailure::Other(e.to_string()))?;
     EgressPolicy::new(vec![origin.clone()], egress.clone())
         .check(&origin)
         .map_err(|why| TokenFailure::Other(format!("the token URL is not reachable: {why}")))?;

@@ -40,7 +40,7 @@ impl Body for LimitedBody {
             if len > self.remaining {
                 let cap = self.cap;
                 self.report.lock().unwrap_or_else(|p| p.into_inner()).limit = Some(LimitHit {
-                    limit: "response-body-bytes",
+                    limit: crate::limits::Limit::ResponseBodyBytes,
                     detail: format!("a response body was larger than {cap} bytes"),
                 });
                 return Poll::Ready(Some(Err(HttpError::HttpResponseBodySize(Some(cap)))));

@@ -2,7 +2,7 @@
 //! keep-alive connections, TLS with the web PKI roots, and a resolver that
 //! drops every address connectors may not reach before anything is dialled.
 
-use super::policy::{EgressConfig, EgressPolicy};
+use super::policy::{EgressConfig, EgressDenial, EgressPolicy};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
@@ -23,7 +23,7 @@ use std::time::Duration;
 /// failed request so the call can report it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct AddressRefused(pub String);
+pub struct AddressRefused(pub EgressDenial);
 
 /// Fixed answers for host names, like curl's `--resolve`; tests use them to
 /// point names at addresses without a DNS server.
@@ -67,7 +67,13 @@ impl tower_service::Service<Name> for GuardedResolver {
                 .map(|ip| SocketAddr::new(ip, 0))
                 .collect();
             if allowed.is_empty() {
-                let why = if refused.is_empty() { format!("{host} did not resolve") } else { refused.join("; ") };
+                let why = match refused.len() {
+                    0 => EgressDenial::Unresolved(format!("{host} did not resolve")),
+                    1 => refused.remove(0),
+                    _ => EgressDenial::Unresolved(
+                        refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    ),
+                };
                 return Err(io::Error::new(io::ErrorKind::PermissionDenied, AddressRefused(why)));
             }
             Ok(allowed.into_iter())
@@ -110,7 +116,7 @@ pub fn build_client(config: &EgressConfig, hosts: StaticHosts) -> HttpClient {
 }
 
 /// The address guard's refusal somewhere in `err`'s source chain.
-pub fn find_refusal(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub fn find_refusal(err: &(dyn std::error::Error + 'static)) -> Option<EgressDenial> {
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(refused) = e.downcast_ref::<AddressRefused>() {

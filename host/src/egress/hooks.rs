@@ -4,7 +4,7 @@
 use super::body::{LimitedBody, UpstreamBody};
 use super::client::{Upstream, find_refusal};
 use super::credential::{Credential, CredentialProblem};
-use super::policy::{EgressPolicy, Origin};
+use super::policy::{EgressDenial, EgressPolicy, Origin};
 use crate::secret::Secret;
 use bytes::Bytes;
 use http::HeaderName;
@@ -20,7 +20,7 @@ use wasmtime_wasi_http::{
 /// Which per-call limit a call ran into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitHit {
-    pub limit: &'static str,
+    pub limit: crate::limits::Limit,
     pub detail: String,
 }
 
@@ -28,7 +28,7 @@ pub struct LimitHit {
 #[derive(Debug, Default)]
 pub struct CallReport {
     pub requests: u32,
-    pub denials: Vec<String>,
+    pub denials: Vec<EgressDenial>,
     pub limit: Option<LimitHit>,
     /// Rate-limit headers of the last answer, for the host's budget.
     pub last_rate_limit_remaining: Option<u64>,
@@ -91,7 +91,7 @@ impl EgressHooks {
         let mut report = self.report();
         if report.requests >= self.caps.max_requests {
             report.limit = Some(LimitHit {
-                limit: "requests-per-call",
+                limit: crate::limits::Limit::RequestsPerCall,
                 detail: format!("more than {} outbound requests in one call", self.caps.max_requests),
             });
             return Err(HttpError::ConnectionLimitReached);

@@ -10,7 +10,7 @@ mod ip;
 mod policy;
 
 pub use budget::{Budget, Budgets};
-pub use client::{HttpClient, Responder, StaticHosts, Upstream, build_client};
+pub use client::{HttpClient, Responder, StaticHosts, Upstream, build_client, find_refusal};
 pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
 pub use hooks::{CallReport, EgressHooks, LimitHit, RequestCaps};
-pub use policy::{EgressConfig, EgressPolicy, Origin};
+pub use policy::{EgressConfig, EgressDenial, EgressPolicy, Origin};

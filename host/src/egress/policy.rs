@@ -16,22 +16,23 @@ pub struct Origin {
 
 impl Origin {
     /// Parses the origin of an absolute URL.
-    pub fn parse(url: &str) -> Result<Origin, String> {
-        let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    pub fn parse(url: &str) -> Result<Origin, EgressDenial> {
+        let bad = |why: String| EgressDenial::BadUrl(why);
+        let parsed = url::Url::parse(url).map_err(|e| bad(format!("`{url}` is not a URL: {e}")))?;
         let host = parsed
             .host_str()
-            .ok_or_else(|| format!("`{url}` has no host"))?
+            .ok_or_else(|| bad(format!("`{url}` has no host")))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        let port = parsed.port_or_known_default().ok_or_else(|| format!("`{url}` has no port"))?;
+        let port = parsed.port_or_known_default().ok_or_else(|| bad(format!("`{url}` has no port")))?;
         Ok(Origin { scheme: parsed.scheme().to_string(), host, port })
     }
 
     /// The origin of a request URI as `wasi:http` hands it to the host.
-    pub fn of_uri(uri: &http::Uri) -> Result<Origin, String> {
-        let scheme = uri.scheme_str().ok_or("the request has no scheme")?;
-        let authority = uri.authority().ok_or("the request has no host")?;
+    pub fn of_uri(uri: &http::Uri) -> Result<Origin, EgressDenial> {
+        let scheme = uri.scheme_str().ok_or_else(|| EgressDenial::BadUrl("the request has no scheme".into()))?;
+        let authority = uri.authority().ok_or_else(|| EgressDenial::BadUrl("the request has no host".into()))?;
         Origin::parse(&format!("{scheme}://{authority}/"))
     }
 
@@ -69,6 +70,71 @@ pub struct EgressConfig {
     pub allow_http_hosts: Vec<String>,
 }
 
+/// Why a request was refused before anything was sent. The words say what
+/// to do; the case decides what the host does (a call error, a delivery
+/// failure, a 422 on a subscription's destination).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EgressDenial {
+    /// The URL cannot be read.
+    #[error("{0}")]
+    BadUrl(String),
+    /// Not one of the origins the connector may call.
+    #[error(
+        "{origin} is not an allowed host of this connector (allowed: {}); declare it in the manifest's allowedHosts",
+        allowed.join(", ")
+    )]
+    NotAllowed {
+        /// Where the request was going.
+        origin: String,
+        /// Where it may go.
+        allowed: Vec<String>,
+    },
+    /// This machine, and the operator has not allowed loopback.
+    #[error(
+        "{origin} is on this machine; the operator has not allowed loopback (egress.allow_loopback / --allow-loopback)"
+    )]
+    Loopback {
+        /// Where the request was going.
+        origin: String,
+    },
+    /// Plain http to a host the operator has not listed.
+    #[error(
+        "{origin} uses plain http; only https is allowed unless the operator lists the host in egress.allow_http_hosts"
+    )]
+    PlainHttp {
+        /// Where the request was going.
+        origin: String,
+    },
+    /// A scheme other than http(s).
+    #[error("scheme `{scheme}` is not allowed; use https")]
+    Scheme {
+        /// The scheme asked for.
+        scheme: String,
+    },
+    /// An address literal that is not on the public internet.
+    #[error("{origin} is a {reason} address, which connectors may not reach")]
+    NonPublic {
+        /// Where the request was going.
+        origin: String,
+        /// What kind of address it is.
+        reason: &'static str,
+    },
+    /// A name that resolves to an address that is not on the public internet.
+    #[error("{host} resolves to {addr}, a {reason} address, which connectors may not reach")]
+    ResolvesNonPublic {
+        /// The name.
+        host: String,
+        /// What it resolved to.
+        addr: IpAddr,
+        /// What kind of address that is.
+        reason: &'static str,
+    },
+    /// A name that did not resolve to any address that may be dialled.
+    #[error("{0}")]
+    Unresolved(String),
+}
+
 /// The decision for one request.
 #[derive(Debug, Clone)]
 pub struct EgressPolicy {
@@ -91,46 +157,35 @@ impl EgressPolicy {
 
     /// `Ok` when `origin` may be called, else why not, in words a connector
     /// developer can act on.
-    pub fn check(&self, origin: &Origin) -> Result<(), String> {
+    pub fn check(&self, origin: &Origin) -> Result<(), EgressDenial> {
         if !self.allowed.contains(origin) {
-            let list: Vec<String> = self.allowed.iter().map(Origin::to_string).collect();
-            return Err(format!(
-                "{origin} is not an allowed host of this connector (allowed: {}); declare it in the manifest's allowedHosts",
-                list.join(", ")
-            ));
+            let allowed = self.allowed.iter().map(Origin::to_string).collect();
+            return Err(EgressDenial::NotAllowed { origin: origin.to_string(), allowed });
         }
         let loopback = origin.is_loopback();
         if loopback && !self.config.allow_loopback {
-            return Err(format!(
-                "{origin} is on this machine; the operator has not allowed loopback (egress.allow_loopback / --allow-loopback)"
-            ));
+            return Err(EgressDenial::Loopback { origin: origin.to_string() });
         }
         match origin.scheme.as_str() {
             "https" => {}
             "http" if loopback || self.config.allow_http_hosts.contains(&origin.host) => {}
-            "http" => {
-                return Err(format!(
-                    "{origin} uses plain http; only https is allowed unless the operator lists the host in egress.allow_http_hosts"
-                ));
-            }
-            other => return Err(format!("scheme `{other}` is not allowed; use https")),
+            "http" => return Err(EgressDenial::PlainHttp { origin: origin.to_string() }),
+            other => return Err(EgressDenial::Scheme { scheme: other.to_string() }),
         }
         let reason = origin.ip().filter(|_| !(loopback && self.config.allow_loopback)).and_then(ip::non_public_reason);
         if let Some(reason) = reason {
-            return Err(format!("{origin} is a {reason} address, which connectors may not reach"));
+            return Err(EgressDenial::NonPublic { origin: origin.to_string(), reason });
         }
         Ok(())
     }
 
     /// Whether a resolved address may be dialled.
-    pub fn check_resolved(&self, host: &str, addr: IpAddr) -> Result<(), String> {
+    pub fn check_resolved(&self, host: &str, addr: IpAddr) -> Result<(), EgressDenial> {
         if ip::is_loopback(addr) && self.config.allow_loopback {
             return Ok(());
         }
         match ip::non_public_reason(addr) {
-            Some(reason) => {
-                Err(format!("{host} resolves to {addr}, a {reason} address, which connectors may not reach"))
-            }
+            Some(reason) => Err(EgressDenial::ResolvesNonPublic { host: host.to_string(), addr, reason }),
             None => Ok(()),
         }
     }

@@ -132,7 +132,7 @@ impl Runtime {
     ) -> Result<T, CallError> {
         self.metrics.call_time(what, started.elapsed());
         if let Err(e) = &result {
-            self.metrics.call_error(e.code());
+            self.metrics.call_error(e.code().as_str());
         }
         result
     }
@@ -183,7 +183,7 @@ impl Runtime {
         let output = self.observe("action", started_call, finish(&mut store, limits, result))?;
         if output.len() as u64 > limits.output_bytes {
             return Err(CallError::LimitExceeded {
-                limit: "output-bytes",
+                limit: crate::limits::Limit::OutputBytes,
                 detail: format!("the output was {} bytes; the limit is {}", output.len(), limits.output_bytes),
             });
         }
@@ -227,14 +227,14 @@ impl Runtime {
         let response = self.observe("poll", started_call, finish(&mut store, limits, result))?;
         if response.events.len() > limits.events_per_poll as usize {
             return Err(CallError::LimitExceeded {
-                limit: "events-per-poll",
+                limit: crate::limits::Limit::EventsPerPoll,
                 detail: format!("{} events; the limit is {}", response.events.len(), limits.events_per_poll),
             });
         }
         let size: usize = response.events.iter().map(|e| e.data.len() + e.id.len()).sum();
         if size as u64 > limits.output_bytes {
             return Err(CallError::LimitExceeded {
-                limit: "output-bytes",
+                limit: crate::limits::Limit::OutputBytes,
                 detail: format!("the events were {size} bytes; the limit is {}", limits.output_bytes),
             });
         }

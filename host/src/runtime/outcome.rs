@@ -23,7 +23,7 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
         }
         if memory_hit {
             return Err(CallError::LimitExceeded {
-                limit: "memory",
+                limit: crate::limits::Limit::Memory,
                 detail: format!("the connector tried to use more than {} MiB", limits.memory_mib),
             });
         }
@@ -40,7 +40,7 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
     }
     match result {
         Err(_) => Err(CallError::LimitExceeded {
-            limit: "call-timeout",
+            limit: crate::limits::Limit::CallTimeout,
             detail: format!("the call took longer than {} ms", limits.call_timeout_ms),
         }),
         Ok(Err(trap)) => Err(trap_error(trap, limits)),
@@ -52,11 +52,11 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
 fn trap_error(error: wasmtime::Error, limits: &Limits) -> CallError {
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => CallError::LimitExceeded {
-            limit: "cpu-time",
+            limit: crate::limits::Limit::CpuTime,
             detail: format!("the connector ran longer than {} ms", limits.cpu_ms),
         },
         Some(wasmtime::Trap::StackOverflow) => {
-            CallError::LimitExceeded { limit: "stack", detail: "the connector overflowed its stack".into() }
+            CallError::LimitExceeded { limit: crate::limits::Limit::Stack, detail: "the connector overflowed its stack".into() }
         }
         Some(trap) => CallError::Trapped(trap.to_string()),
         None => CallError::Trapped(format!("{error:#}")),

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::problem::Problem;
+use crate::error::ErrorCode;
 use crate::store::{AccessStore, hash_key};
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -17,10 +18,10 @@ pub struct Admin;
 fn bearer(parts: &Parts) -> Result<&str, Problem> {
     let value =
         parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-            Problem::new(StatusCode::UNAUTHORIZED, "missing-api-key", "send `Authorization: Bearer <API key>`")
+            Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::MissingApiKey, "send `Authorization: Bearer <API key>`")
         })?;
     value.strip_prefix("Bearer ").map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
-        Problem::new(StatusCode::UNAUTHORIZED, "missing-api-key", "the Authorization header must be `Bearer <API key>`")
+        Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::MissingApiKey, "the Authorization header must be `Bearer <API key>`")
     })
 }
 
@@ -39,13 +40,13 @@ impl FromRequestParts<AppState> for Workspace {
         if is_admin(state, key) {
             return Err(Problem::new(
                 StatusCode::FORBIDDEN,
-                "workspace-key-required",
+                ErrorCode::WorkspaceKeyRequired,
                 "the admin key manages workspaces and keys; use a workspace's API key here",
             ));
         }
         match state.store.workspace_of_key(&hash_key(key)).await? {
             Some(workspace) => Ok(Workspace(workspace)),
-            None => Err(Problem::new(StatusCode::UNAUTHORIZED, "invalid-api-key", "this API key is not valid")),
+            None => Err(Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidApiKey, "this API key is not valid")),
         }
     }
 }
@@ -58,14 +59,14 @@ impl FromRequestParts<AppState> for Admin {
         if state.admin_key.is_none() {
             return Err(Problem::new(
                 StatusCode::FORBIDDEN,
-                "admin-disabled",
+                ErrorCode::AdminDisabled,
                 "no admin key is configured; set [server] admin_key or WEFT_ADMIN_KEY",
             ));
         }
         if is_admin(state, key) {
             Ok(Admin)
         } else {
-            Err(Problem::new(StatusCode::UNAUTHORIZED, "invalid-api-key", "this is not the admin key"))
+            Err(Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidApiKey, "this is not the admin key"))
         }
     }
 }

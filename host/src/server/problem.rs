@@ -2,6 +2,7 @@
 //! client can switch on, and a sentence a builder can act on.
 
 use crate::CallError;
+use crate::error::ErrorCode;
 use crate::connections::ConnectionError;
 use crate::store::StoreError;
 use crate::subscriptions::SubscriptionError;
@@ -42,20 +43,21 @@ pub struct ProblemBody {
     pub detail: String,
     /// A stable code: `invalid-input`, `missing-scope`, `reconnect-required`,
     /// `rate-limited`, `not-found`, `unauthorized`, `conflict`, `malformed-json`, …
-    pub code: String,
+    pub code: ErrorCode,
     /// The input field to blame, as a JSON pointer, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+    /// A problem with this status and code.
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Problem {
         Problem(Box::new(ProblemBody {
-            kind: format!("https://weft.dev/problems/{code}"),
+            kind: format!("https://weft.dev/problems/{}", code.as_str()),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
-            code: code.to_string(),
+            code,
             field: None,
         }))
     }
@@ -66,11 +68,11 @@ impl Problem {
     }
 
     pub fn not_found(what: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", what)
+        Problem::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, what)
     }
 
     pub fn invalid(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", detail)
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, detail)
     }
 }
 
@@ -97,7 +99,7 @@ impl From<CallError> for Problem {
             CallError::Connector(F::Unauthorized(_)) | CallError::ReconnectRequired(_) => StatusCode::CONFLICT,
             CallError::Connector(F::Forbidden { .. }) | CallError::EgressDenied(_) => StatusCode::FORBIDDEN,
             CallError::Connector(F::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
-            CallError::Connector(F::Transient(_)) | CallError::LimitExceeded { limit: "call-timeout", .. } => {
+            CallError::Connector(F::Transient(_)) | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             _ => StatusCode::BAD_GATEWAY,
@@ -115,11 +117,11 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
             StoreError::Conflict(what) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists; choose another name"))
+                Problem::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("{what} already exists; choose another name"))
             }
             other => {
                 tracing::error!("store error: {other}");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server's database failed; try again")
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the server's database failed; try again")
             }
         }
     }
@@ -131,8 +133,8 @@ impl From<ConnectionError> for Problem {
             ConnectionError::NotFound(name) => Problem::not_found(format!("no connection named `{name}`")),
             ConnectionError::Store(s) => s.into(),
             ConnectionError::Invalid(m) => Problem::invalid(m),
-            ConnectionError::OAuth(m) => Problem::new(StatusCode::BAD_REQUEST, "oauth-failed", m),
-            other => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
+            ConnectionError::OAuth(m) => Problem::new(StatusCode::BAD_REQUEST, ErrorCode::OauthFailed, m),
+            other => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, other.to_string()),
         }
     }
 }
@@ -164,10 +166,10 @@ where
             Err(JsonRejection::JsonDataError(e)) => Err(Problem::invalid(e.body_text())),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "malformed-json",
+                ErrorCode::MalformedJson,
                 "send the body as JSON with `Content-Type: application/json`",
             )),
-            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, "malformed-json", e.body_text())),
+            Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, e.body_text())),
         }
     }
 }

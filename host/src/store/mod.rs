@@ -28,6 +28,31 @@ pub enum StoreError {
     Database(String),
     #[error("the database at {path} could not be opened: {reason}")]
     Open { path: String, reason: String },
+    /// A stored value this binary cannot read.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// A value the database keeps as text, read back strictly: a value this
+/// binary does not know (written by a newer weft, or edited by hand) is an
+/// error, never read as some default.
+pub(crate) trait StoredText: Copy + 'static {
+    /// What it is, for the error.
+    const WHAT: &'static str;
+    /// Every value.
+    const ALL: &'static [Self];
+    /// The text it is stored as.
+    fn text(self) -> &'static str;
+
+    /// The value stored as `text`.
+    fn from_stored(text: &str) -> Result<Self, StoreError> {
+        Self::ALL.iter().copied().find(|v| v.text() == text).ok_or_else(|| {
+            StoreError::Unreadable(format!(
+                "unknown {} `{text}` in the database; was it written by a newer weft?",
+                Self::WHAT
+            ))
+        })
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -46,19 +71,21 @@ pub enum ConnectionKind {
     Token,
 }
 
+impl StoredText for ConnectionKind {
+    const WHAT: &'static str = "connection kind";
+    const ALL: &'static [Self] = &[ConnectionKind::Oauth2, ConnectionKind::Token];
+
+    fn text(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl ConnectionKind {
+    /// The value as text (in the database and the API).
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionKind::Oauth2 => "oauth2",
             ConnectionKind::Token => "token",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "oauth2" => Some(ConnectionKind::Oauth2),
-            "token" => Some(ConnectionKind::Token),
-            _ => None,
         }
     }
 }
@@ -72,18 +99,21 @@ pub enum ConnectionStatus {
     ReconnectRequired,
 }
 
+impl StoredText for ConnectionStatus {
+    const WHAT: &'static str = "connection status";
+    const ALL: &'static [Self] = &[ConnectionStatus::Active, ConnectionStatus::ReconnectRequired];
+
+    fn text(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl ConnectionStatus {
+    /// The value as text (in the database and the API).
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionStatus::Active => "active",
             ConnectionStatus::ReconnectRequired => "reconnect-required",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "reconnect-required" => ConnectionStatus::ReconnectRequired,
-            _ => ConnectionStatus::Active,
         }
     }
 }
@@ -149,4 +179,54 @@ pub trait ConnectionStore: Send + Sync {
     async fn put_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
     /// Removes and returns a pending authorization: a state works once.
     async fn take_pending(&self, state: &str) -> Result<Option<PendingAuthorization>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> ConnectionRow {
+        ConnectionRow {
+            id: "c1".into(),
+            workspace: "default".into(),
+            name: "acme".into(),
+            connector: "ghl-social-planner".into(),
+            kind: ConnectionKind::Token,
+            base_url: "https://services.leadconnectorhq.com".into(),
+            facts: serde_json::json!({}),
+            sealed: vec![1, 2, 3],
+            key_id: "k".into(),
+            expires_at: None,
+            status: ConnectionStatus::Active,
+            status_message: None,
+            token_version: 0,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn every_stored_value_reads_back_and_an_unknown_one_is_an_error() {
+        for kind in ConnectionKind::ALL {
+            assert_eq!(ConnectionKind::from_stored(kind.as_str()).ok(), Some(*kind));
+        }
+        for state in SubscriptionState::ALL {
+            assert_eq!(SubscriptionState::from_stored(state.as_str()).ok(), Some(*state));
+        }
+        for status in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::from_stored(status.as_str()).ok(), Some(*status));
+        }
+        let err = SubscriptionState::from_stored("zombie").expect_err("unknown");
+        assert!(err.to_string().contains("unknown subscription state `zombie`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_row_with_an_unknown_status_is_not_read_as_active() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("weft.db")).await.expect("store");
+        store.insert_connection(&row()).await.expect("insert");
+        sqlx::query("UPDATE connections SET status = 'suspended'").execute(store.pool()).await.expect("update");
+        let read = store.connection("default", "acme").await;
+        assert!(matches!(read, Err(StoreError::Unreadable(ref m)) if m.contains("`suspended`")), "{read:?}");
+    }
 }

@@ -4,6 +4,7 @@ use super::migrations::MIGRATIONS;
 use super::{
     ConnectionKind, ConnectionRow, ConnectionStatus, ConnectionStore, PendingAuthorization, Reseal, StoreError,
 };
+use super::StoredText;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -76,14 +77,13 @@ fn connection_row(row: &SqliteRow) -> Result<ConnectionRow, StoreError> {
         workspace: row.try_get("workspace")?,
         name: row.try_get("name")?,
         connector: row.try_get("connector")?,
-        kind: ConnectionKind::parse(&kind)
-            .ok_or_else(|| StoreError::Database(format!("unknown connection kind `{kind}`")))?,
+        kind: ConnectionKind::from_stored(&kind)?,
         base_url: row.try_get("base_url")?,
         facts: serde_json::from_str(&facts).map_err(|e| StoreError::Database(e.to_string()))?,
         sealed: row.try_get("sealed")?,
         key_id: row.try_get("key_id")?,
         expires_at: row.try_get("expires_at")?,
-        status: ConnectionStatus::parse(&status),
+        status: ConnectionStatus::from_stored(&status)?,
         status_message: row.try_get("status_message")?,
         token_version: row.try_get("token_version")?,
         created_at: row.try_get("created_at")?,

@@ -3,6 +3,7 @@
 use super::StoreError;
 use super::sqlite::SqliteStore;
 use super::subscriptions::*;
+use super::StoredText;
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -32,7 +33,7 @@ fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
         start: Start::parse(&start).map_err(bad)?,
         destination: serde_json::from_str(&destination).map_err(bad)?,
         webhook_secret: row.try_get("webhook_secret")?,
-        state: SubscriptionState::parse(&state),
+        state: SubscriptionState::from_stored(&state)?,
         state_reason: row.try_get("state_reason")?,
         cursor: row.try_get("cursor")?,
         seeded: row.try_get::<i64, _>("seeded")? != 0,
@@ -62,7 +63,7 @@ fn delivery_row(row: &SqliteRow) -> Result<Delivery, StoreError> {
     let status: String = row.try_get("status")?;
     Ok(Delivery {
         event: event_row(row)?,
-        status: DeliveryStatus::parse(&status),
+        status: DeliveryStatus::from_stored(&status)?,
         attempts: row.try_get::<i64, _>("attempts")? as u32,
         first_attempt_at: row.try_get("first_attempt_at")?,
         next_attempt_at: row.try_get("next_attempt_at")?,

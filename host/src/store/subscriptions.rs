@@ -81,20 +81,22 @@ pub enum SubscriptionState {
     Error,
 }
 
+impl super::StoredText for SubscriptionState {
+    const WHAT: &'static str = "subscription state";
+    const ALL: &'static [Self] = &[SubscriptionState::Active, SubscriptionState::Paused, SubscriptionState::Error];
+
+    fn text(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl SubscriptionState {
+    /// The value as text (in the database and the API).
     pub fn as_str(self) -> &'static str {
         match self {
             SubscriptionState::Active => "active",
             SubscriptionState::Paused => "paused",
             SubscriptionState::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> SubscriptionState {
-        match s {
-            "paused" => SubscriptionState::Paused,
-            "error" => SubscriptionState::Error,
-            _ => SubscriptionState::Active,
         }
     }
 }
@@ -168,20 +170,22 @@ pub enum DeliveryStatus {
     Dead,
 }
 
+impl super::StoredText for DeliveryStatus {
+    const WHAT: &'static str = "delivery status";
+    const ALL: &'static [Self] = &[DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Dead];
+
+    fn text(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl DeliveryStatus {
+    /// The value as text (in the database and the API).
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "pending",
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> DeliveryStatus {
-        match s {
-            "delivered" => DeliveryStatus::Delivered,
-            "dead" => DeliveryStatus::Dead,
-            _ => DeliveryStatus::Pending,
         }
     }
 }

@@ -157,8 +157,8 @@ impl Deliverer {
     }
 
     async fn post(&self, sub: &Subscription, d: &Delivery, url: &str) -> Result<(), String> {
-        let origin = Origin::parse(url)?;
-        EgressPolicy::new(vec![origin.clone()], self.egress.clone()).check(&origin)?;
+        let origin = Origin::parse(url).map_err(|e| e.to_string())?;
+        EgressPolicy::new(vec![origin.clone()], self.egress.clone()).check(&origin).map_err(|e| e.to_string())?;
         let body = payload(sub, d).to_string();
         let key = idempotency_key(sub, d);
         let mut request = http::Request::post(url)
@@ -176,7 +176,10 @@ impl Deliverer {
         let response = tokio::time::timeout(timeout, self.client.request(request))
             .await
             .map_err(|_| format!("no answer within {} ms", self.settings.timeout_ms))?
-            .map_err(|e| format!("could not reach {url}: {e}"))?;
+            .map_err(|e| match crate::egress::find_refusal(&e) {
+                Some(refusal) => format!("refused by the address guard: {refusal}"),
+                None => format!("could not reach {url}: {e}"),
+            })?;
         if response.status().is_success() {
             Ok(())
         } else {

@@ -53,7 +53,7 @@ async fn a_missing_scope_and_the_wrong_token_kind_are_refused_by_name() {
     );
     let err =
         g.runtime.execute(contacts, &narrow, "get-contact", &json!({"contactId": "c1"})).await.expect_err("no scope");
-    assert_eq!(err.code(), "missing-scope", "{err}");
+    assert_eq!(err.code(), weft::ErrorCode::MissingScope, "{err}");
     assert!(err.to_string().contains("contacts.readonly"), "{err}");
 
     let agency = connectors.iter().find(|c| c.manifest.id == "ghl-agency").expect("the agency connector");

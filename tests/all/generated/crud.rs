@@ -147,7 +147,7 @@ async fn round_trip(
         let connection = connection(g, get, company);
         let gone = g.runtime.execute(connector, &connection, &get.key, &Value::Object(with_id(get, get_op))).await;
         match gone {
-            Err(e) if e.code() == "not-found" => steps.push("gone"),
+            Err(e) if e.code() == weft::ErrorCode::NotFound => steps.push("gone"),
             other => return Err(format!("{} after delete answered {other:?}", get.key)),
         }
     }

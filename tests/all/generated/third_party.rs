@@ -187,7 +187,7 @@ async fn weft_gen_openapi_turns_a_third_party_document_into_a_working_component(
     let listed = run("list-notes", json!({"limit": 5})).await.expect("list");
     assert_eq!(listed["total"], 1);
     let bad = run("create-note", json!({"tags": []})).await.expect_err("no title");
-    assert_eq!(bad.code(), "invalid-input", "the host refuses the input before the call: {bad}");
+    assert_eq!(bad.code(), weft::ErrorCode::InvalidInput, "the host refuses the input before the call: {bad}");
 
     let poll = |cursor: Option<String>, seed: bool| {
         let runtime = &runtime;
@@ -210,8 +210,8 @@ async fn weft_gen_openapi_turns_a_third_party_document_into_a_working_component(
 
     run("delete-note", json!({"noteId": id})).await.expect("delete");
     let gone = run("get-note", json!({"noteId": id})).await.expect_err("deleted");
-    assert_eq!(gone.code(), "not-found", "{gone}");
+    assert_eq!(gone.code(), weft::ErrorCode::NotFound, "{gone}");
     let stranger = Connection::with_bearer_token(&base, json!({}), &Secret::new("wrong"));
     let refused = runtime.execute(&notes_connector, &stranger, "list-notes", &json!({})).await.expect_err("bad token");
-    assert_eq!(refused.code(), "unauthorized", "{refused}");
+    assert_eq!(refused.code(), weft::ErrorCode::Unauthorized, "{refused}");
 }

@@ -5,6 +5,7 @@ use crate::Secret;
 use crate::connections::{ConnectionInfo, NewTokenConnection};
 use crate::server::AppState;
 use crate::server::auth::Workspace;
+use crate::error::ErrorCode;
 use crate::server::problem::{ApiJson, Problem};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -124,12 +125,12 @@ async fn oauth_callback(
     if let Some(error) = q.error {
         return Err(Problem::new(
             StatusCode::BAD_REQUEST,
-            "oauth-failed",
+            ErrorCode::OauthFailed,
             format!("the authorization was refused: {error}"),
         ));
     }
     let (Some(code), Some(oauth_state)) = (q.code, q.state) else {
-        return Err(Problem::new(StatusCode::BAD_REQUEST, "oauth-failed", "the callback needs `code` and `state`"));
+        return Err(Problem::new(StatusCode::BAD_REQUEST, ErrorCode::OauthFailed, "the callback needs `code` and `state`"));
     };
     let registry = state.registry.clone();
     let lookup = move |id: &str| registry.get(id).map(|c| c.manifest.clone());
