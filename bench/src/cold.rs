@@ -6,13 +6,13 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use weft::{HostConfig, Runtime};
 
-pub struct ColdStart {
+pub(crate) struct ColdStart {
     pub compile: Duration,
     pub cached: Duration,
 }
 
 /// In a fresh process: runtime, load, first call; prints the elapsed ms.
-pub async fn child(cache_dir: Option<std::path::PathBuf>) {
+pub(crate) async fn child(cache_dir: Option<std::path::PathBuf>) {
     let started = Instant::now();
     let config = HostConfig { cache_dir, ..Default::default() };
     let responder = std::sync::Arc::new(|_r: http::Request<bytes::Bytes>| {
@@ -31,7 +31,7 @@ fn spawn(args: &[&str]) -> Duration {
     Duration::from_micros(micros)
 }
 
-pub fn run() -> ColdStart {
+pub(crate) fn run() -> ColdStart {
     let dir = tempfile::tempdir().expect("temp dir");
     let cache = dir.path().join("cache");
     let cache = cache.to_str().expect("utf-8");

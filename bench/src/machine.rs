@@ -1,7 +1,7 @@
 //! What machine the figures come from, and what the process uses.
 
 /// CPU model, cores and memory, from /proc.
-pub fn describe() -> String {
+pub(crate) fn describe() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {
@@ -21,7 +21,7 @@ pub fn describe() -> String {
 }
 
 /// Resident memory of this process, in KiB.
-pub fn rss_kib() -> u64 {
+pub(crate) fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|t| {
@@ -31,7 +31,7 @@ pub fn rss_kib() -> u64 {
 }
 
 /// CPU time (user + system) this process used so far, in seconds.
-pub fn cpu_seconds() -> f64 {
+pub(crate) fn cpu_seconds() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
     // Fields after the command (which may contain spaces) start after ") ".
     let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
@@ -45,7 +45,7 @@ pub fn cpu_seconds() -> f64 {
 /// and the simulator: the benchmarks measure the sandbox and the scheduler,
 /// and waiting out a budget would measure the budget. Budgets have tests of
 /// their own.
-pub fn unthrottled(config: &mut weft::HostConfig) {
+pub(crate) fn unthrottled(config: &mut weft::HostConfig) {
     let settings = weft::ConnectorSettings {
         rate_limit: Some(weft_manifest::RateLimit {
             requests: 1_000_000_000,
@@ -59,7 +59,7 @@ pub fn unthrottled(config: &mut weft::HostConfig) {
 }
 
 /// The simulator's side of [`unthrottled`].
-pub fn unthrottled_sim(sim: &ghl_sim::Sim) {
+pub(crate) fn unthrottled_sim(sim: &ghl_sim::Sim) {
     let generous = ghl_sim::RateLimit { burst: 1_000_000_000, window_ms: 10_000, daily: u32::MAX / 2 };
     sim.set_rate_limit(generous).expect("a valid rate limit");
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weft::{Connection, HostConfig, Runtime, Secret};
 
-pub struct Overhead {
+pub(crate) struct Overhead {
     pub pooling: (Duration, Duration),
     pub on_demand: (Duration, Duration),
     pub instantiate_pooling: Duration,
@@ -17,7 +17,7 @@ pub struct Overhead {
 }
 
 /// A GHL tags answer with one tag, as the API sends it.
-pub fn tags_answer() -> Bytes {
+pub(crate) fn tags_answer() -> Bytes {
     Bytes::from(
         json!({"success": true, "statusCode": 200, "message": "Fetched Tags by Location ID", "results": {"count": 1,
             "tags": [{"_id": "65fbdcfecc884f07e645ea8b", "tag": "Summer launch", "locationId": "loc-1", "createdBy": "u",
@@ -38,7 +38,7 @@ fn responder() -> weft::egress::Responder {
 }
 
 /// A connection to GHL's real origin; the responder answers, nothing is dialled.
-pub fn connection() -> Connection {
+pub(crate) fn connection() -> Connection {
     Connection::with_bearer_token(
         ghl_social_planner::GHL_API,
         json!({ "locationId": "loc-1" }),
@@ -78,7 +78,7 @@ async fn measure(pooling: bool, calls: usize) -> ((Duration, Duration), Duration
     ((s.p50(), s.p99()), mean_instantiate(&runtime))
 }
 
-pub async fn run(calls: usize) -> Overhead {
+pub(crate) async fn run(calls: usize) -> Overhead {
     let (pooling, instantiate_pooling) = measure(true, calls).await;
     let (on_demand, instantiate_on_demand) = measure(false, calls).await;
     let o = Overhead { pooling, on_demand, instantiate_pooling, instantiate_on_demand, calls };

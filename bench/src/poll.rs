@@ -9,7 +9,7 @@ use weft::{Connection, HostConfig, PollMeta as HostMeta, Runtime, Secret};
 use weft_sdk::native::NativeTransport;
 use weft_sdk::{CallContext, Connector, PollMeta, PollRequest};
 
-pub struct PollFigures {
+pub(crate) struct PollFigures {
     pub wasm: (Duration, Duration),
     pub native: (Duration, Duration),
     pub polls: usize,
@@ -19,7 +19,7 @@ pub struct PollFigures {
 const LOCATION: &str = "bench-loc";
 const TOKEN: &str = "bench-token";
 
-pub async fn run(polls: usize, tags: usize) -> PollFigures {
+pub(crate) async fn run(polls: usize, tags: usize) -> PollFigures {
     let sim = ghl_sim::start("127.0.0.1:0".parse().expect("address")).await.expect("simulator");
     sim.sim.register_token(TOKEN, LOCATION, ghl_sim::SOCIAL_PLANNER_SCOPES.iter().copied());
     for i in 0..tags {

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 #[derive(Default)]
-pub struct Figures {
+pub(crate) struct Figures {
     pub overhead: Option<Overhead>,
     pub poll: Option<PollFigures>,
     pub cold: Option<ColdStart>,
@@ -20,7 +20,7 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "not met" }
 }
 
-pub fn render(f: &Figures, quick: bool) -> String {
+pub(crate) fn render(f: &Figures, quick: bool) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "# Performance\n");
     let _ = writeln!(

@@ -13,7 +13,7 @@ use weft::{Host, HostConfig, Runtime, Secret};
 /// Time given to the scheduler before measuring.
 const WARM_UP: Duration = Duration::from_secs(60);
 
-pub struct ScaleRun {
+pub(crate) struct ScaleRun {
     pub subscriptions: usize,
     pub seconds: f64,
     pub polls_per_sec: f64,
@@ -43,7 +43,7 @@ fn dir_size(dir: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-pub async fn run(count: usize, duration: Duration) -> ScaleRun {
+pub(crate) async fn run(count: usize, duration: Duration) -> ScaleRun {
     let setup = Instant::now();
     let sim = ghl_sim::start("127.0.0.1:0".parse().expect("address")).await.expect("simulator");
     for i in 0..count {

@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 /// Sorted samples.
-pub struct Samples(Vec<Duration>);
+pub(crate) struct Samples(Vec<Duration>);
 
 impl Samples {
-    pub fn new(mut samples: Vec<Duration>) -> Samples {
+    pub(crate) fn new(mut samples: Vec<Duration>) -> Samples {
         samples.sort();
         Samples(samples)
     }
 
-    pub fn pct(&self, p: f64) -> Duration {
+    pub(crate) fn pct(&self, p: f64) -> Duration {
         if self.0.is_empty() {
             return Duration::ZERO;
         }
@@ -19,19 +19,19 @@ impl Samples {
         self.0[i.min(self.0.len() - 1)]
     }
 
-    pub fn p50(&self) -> Duration {
+    pub(crate) fn p50(&self) -> Duration {
         self.pct(0.50)
     }
 
-    pub fn p99(&self) -> Duration {
+    pub(crate) fn p99(&self) -> Duration {
         self.pct(0.99)
     }
 }
 
-pub fn us(d: Duration) -> String {
+pub(crate) fn us(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
 }
 
-pub fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }

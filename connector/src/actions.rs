@@ -10,7 +10,7 @@ use weft_sdk::CallContext;
 use weft_sdk::ConnectorError;
 use weft_sdk::Transport;
 
-pub fn execute(
+pub(crate) fn execute(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     action: &str,
@@ -63,7 +63,7 @@ fn get_tag_details(
 
 /// Statistics of the last 7 days for the chosen accounts, stamped with the
 /// period's last day so snapshots of different days can be told apart.
-pub fn statistics_snapshot(
+pub(crate) fn statistics_snapshot(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     input: StatisticsInput,

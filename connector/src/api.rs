@@ -7,17 +7,17 @@ use weft_sdk::CallContext;
 use weft_sdk::ConnectorError;
 use weft_sdk::Transport;
 
-pub const SCOPE_TAGS: &str = "socialplanner/tag.readonly";
-pub const SCOPE_STATISTICS: &str = "socialplanner/statistics.readonly";
-pub const SCOPE_ACCOUNTS: &str = "socialplanner/account.readonly";
+pub(crate) const SCOPE_TAGS: &str = "socialplanner/tag.readonly";
+pub(crate) const SCOPE_STATISTICS: &str = "socialplanner/statistics.readonly";
+pub(crate) const SCOPE_ACCOUNTS: &str = "socialplanner/account.readonly";
 
 /// The largest page the tags endpoint serves.
-pub const MAX_PAGE: u32 = 100;
+pub(crate) const MAX_PAGE: u32 = 100;
 /// The most ids one tag-details request may carry.
-pub const DETAILS_BATCH: usize = 50;
+pub(crate) const DETAILS_BATCH: usize = 50;
 
 /// One page of the location's tags.
-pub fn list_tags(
+pub(crate) fn list_tags(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     search: Option<&str>,
@@ -33,7 +33,7 @@ pub fn list_tags(
 }
 
 /// The tags with these ids, fetched in batches.
-pub fn tag_details(
+pub(crate) fn tag_details(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     ids: &[String],
@@ -63,7 +63,7 @@ fn tag_list(results: Option<TagsResults>) -> TagList {
 }
 
 /// Statistics of the last 7 days for these accounts.
-pub fn statistics(
+pub(crate) fn statistics(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     profile_ids: &[String],
@@ -83,7 +83,7 @@ pub fn statistics(
 }
 
 /// The location's connected social accounts.
-pub fn accounts(t: &(impl Transport + ?Sized), ctx: &CallContext) -> Result<AccountList, ConnectorError> {
+pub(crate) fn accounts(t: &(impl Transport + ?Sized), ctx: &CallContext) -> Result<AccountList, ConnectorError> {
     let path = format!("/social-media-posting/{}/accounts", encode(location(ctx)?));
     let answer: Envelope<AccountList> = Ghl::new(t, &ctx.base_url).get(&path, SCOPE_ACCOUNTS)?;
     Ok(answer.results.unwrap_or(AccountList { accounts: Vec::new(), groups: Vec::new() }))

@@ -17,18 +17,18 @@ use std::collections::BTreeMap;
 use weft_sdk::ConnectorError;
 
 /// Fewer posts than this over the whole data, and the ranking says it is guessing.
-pub const MIN_POSTS: u64 = 5;
+pub(crate) const MIN_POSTS: u64 = 5;
 /// Fewer weekdays with posts than this, likewise: one day cannot be compared.
-pub const MIN_WEEKDAYS: usize = 2;
+pub(crate) const MIN_WEEKDAYS: usize = 2;
 /// The rule used when the data is too thin: mid-week mornings.
-pub const FALLBACK_DAYS: [Weekday; 3] = [Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday];
+pub(crate) const FALLBACK_DAYS: [Weekday; 3] = [Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday];
 /// The local hour of the next slot when the builder does not choose one.
-pub const DEFAULT_HOUR: i8 = 10;
+pub(crate) const DEFAULT_HOUR: i8 = 10;
 
 /// Input of the `best-posting-times` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BestTimesInput {
+pub(crate) struct BestTimesInput {
     /// The connected accounts to rank for (their profile ids; pick from the list).
     #[schemars(length(min = 1, max = 100))]
     pub profile_ids: Vec<String>,
@@ -51,7 +51,7 @@ pub struct BestTimesInput {
 /// One weekday's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct WeekdayFigures {
+pub(crate) struct WeekdayFigures {
     /// `monday` … `sunday`.
     pub weekday: String,
     /// Posts published on this weekday in the data.
@@ -67,7 +67,7 @@ pub struct WeekdayFigures {
 /// Output of `best-posting-times`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct BestTimes {
+pub(crate) struct BestTimes {
     /// Weekdays with posts, best first. With too little data, the fallback days instead.
     pub ranking: Vec<String>,
     /// Whether the ranking rests on the data (`true`) or on the fallback rule (`false`).
@@ -132,7 +132,7 @@ fn weekday_name(w: Weekday) -> &'static str {
 }
 
 /// Ranks the weekdays over `snapshots` (later snapshots win for a day they share).
-pub fn rank(
+pub(crate) fn rank(
     snapshots: &[StatisticsSnapshot],
     platforms: &[Platform],
     zone: &TimeZone,
@@ -205,7 +205,7 @@ pub fn rank(
 /// The first `weekday` at `hour`:00 local time strictly after `now`, in `zone`.
 /// Built from the local date and time, so a daylight-saving change between
 /// now and then keeps the local hour and moves the UTC instant.
-pub fn next_slot(
+pub(crate) fn next_slot(
     now: Timestamp,
     zone: &TimeZone,
     weekday: Weekday,
@@ -227,7 +227,7 @@ pub fn next_slot(
 }
 
 /// The time zone a builder named, or UTC.
-pub fn zone(name: Option<&str>) -> Result<TimeZone, ConnectorError> {
+pub(crate) fn zone(name: Option<&str>) -> Result<TimeZone, ConnectorError> {
     match name.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(TimeZone::UTC),
         Some(name) => TimeZone::get(name).map_err(|_| {

@@ -5,38 +5,38 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use weft_sdk::{CallContext, ConnectorError, Method, Request, Response, Transport};
 
-pub use weft_sdk::encode;
+pub(crate) use weft_sdk::encode;
 
 /// The API version the social planner endpoints require.
-pub const API_VERSION: &str = "2021-07-28";
+pub(crate) const API_VERSION: &str = "2021-07-28";
 
 /// GHL's answer when a token lacks the operation's scope (a 401, not a 403).
 const SCOPE_MESSAGE: &str = "not authorized for this scope";
 
 /// Who the client calls and for which location.
-pub struct Ghl<'a, T: Transport + ?Sized> {
+pub(crate) struct Ghl<'a, T: Transport + ?Sized> {
     transport: &'a T,
     base_url: &'a str,
 }
 
 /// `{success, statusCode, message, results}`: the envelope most v2 reads use.
 #[derive(Deserialize)]
-pub struct Envelope<R> {
+pub(crate) struct Envelope<R> {
     pub results: Option<R>,
 }
 
 impl<'a, T: Transport + ?Sized> Ghl<'a, T> {
-    pub fn new(transport: &'a T, base_url: &'a str) -> Self {
+    pub(crate) fn new(transport: &'a T, base_url: &'a str) -> Self {
         Ghl { transport, base_url: base_url.trim_end_matches('/') }
     }
 
     /// GET `path` (which may carry a query string) and decode the JSON answer.
-    pub fn get<R: DeserializeOwned>(&self, path: &str, scope: &str) -> Result<R, ConnectorError> {
+    pub(crate) fn get<R: DeserializeOwned>(&self, path: &str, scope: &str) -> Result<R, ConnectorError> {
         self.call(Method::Get, path, None::<&()>, scope)
     }
 
     /// POST a JSON body to `path` and decode the JSON answer.
-    pub fn post<B: Serialize, R: DeserializeOwned>(
+    pub(crate) fn post<B: Serialize, R: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -79,13 +79,13 @@ impl<'a, T: Transport + ?Sized> Ghl<'a, T> {
 
 /// Maps a GHL error answer to the error taxonomy the host acts on: the
 /// generated operations' mapping, with the social planner's one scope.
-pub fn error_from_response(response: &Response, scope: &str) -> ConnectorError {
+pub(crate) fn error_from_response(response: &Response, scope: &str) -> ConnectorError {
     weft_openapi_runtime::error_from_response(response, Some(SCOPE_MESSAGE), &[scope.to_string()])
 }
 
 /// The location (sub-account) the connection is for; every social planner
 /// endpoint needs one.
-pub fn location(ctx: &CallContext) -> Result<&str, ConnectorError> {
+pub(crate) fn location(ctx: &CallContext) -> Result<&str, ConnectorError> {
     ctx.require(
         "locationId",
         "this connection has no GHL location id; connect a sub-account (location) or set `location_id` in the connection",

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Input of the `new-tag` and `tag-details` triggers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TagTriggerInput {
+pub(crate) struct TagTriggerInput {
     /// Only tags whose name contains this text (case-insensitive). Leave empty for every tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_contains: Option<String>,
@@ -17,7 +17,7 @@ pub struct TagTriggerInput {
 /// Input of the `find-tags` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FindTagsInput {
+pub(crate) struct FindTagsInput {
     /// Text the tag name contains. Leave empty to list every tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_text: Option<String>,
@@ -33,7 +33,7 @@ pub struct FindTagsInput {
 /// Input of the `get-tag-details` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TagDetailsInput {
+pub(crate) struct TagDetailsInput {
     /// Ids of the tags (1–100), e.g. from the `new-tag` trigger's `_id`.
     #[schemars(length(min = 1, max = 100))]
     pub tag_ids: Vec<String>,
@@ -42,7 +42,7 @@ pub struct TagDetailsInput {
 /// Input of the `post-statistics` trigger and the `get-statistics` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StatisticsInput {
+pub(crate) struct StatisticsInput {
     /// The connected accounts to report on (their profile ids; pick from the list).
     #[schemars(length(min = 1, max = 100))]
     pub profile_ids: Vec<String>,
@@ -54,7 +54,7 @@ pub struct StatisticsInput {
 /// Input of the `list-accounts` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ListAccountsInput {
+pub(crate) struct ListAccountsInput {
     /// Only accounts on this platform (e.g. `facebook`). Leave empty for all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A figure exactly as the API sent it (an integer stays an integer).
-pub type Num = serde_json::Number;
+pub(crate) type Num = serde_json::Number;
 
 /// A social planner tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Tag {
+pub(crate) struct Tag {
     /// The tag's id.
     #[serde(rename = "_id")]
     pub id: String,
@@ -37,7 +37,7 @@ pub struct Tag {
 
 /// `results` of the tag list and tag details answers.
 #[derive(Debug, Deserialize)]
-pub struct TagsResults {
+pub(crate) struct TagsResults {
     #[serde(default)]
     pub tags: Vec<Tag>,
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct TagsResults {
 
 /// A page or selection of tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TagList {
+pub(crate) struct TagList {
     /// The tags.
     pub tags: Vec<Tag>,
     /// How many tags match in all (not only on this page).
@@ -56,7 +56,7 @@ pub struct TagList {
 /// A social media account connected to the location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Account {
+pub(crate) struct Account {
     /// The account's id in the social planner.
     pub id: String,
     /// Id of the OAuth connection behind it.
@@ -88,7 +88,7 @@ pub struct Account {
 /// A named group of accounts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Group {
+pub(crate) struct Group {
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -97,7 +97,7 @@ pub struct Group {
 
 /// The location's connected accounts and groups.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct AccountList {
+pub(crate) struct AccountList {
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub groups: Vec<Group>,
@@ -106,7 +106,7 @@ pub struct AccountList {
 /// Social platforms statistics can be filtered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Platform {
+pub(crate) enum Platform {
     Facebook,
     Instagram,
     Linkedin,
@@ -117,7 +117,7 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Platform::Facebook => "facebook",
             Platform::Instagram => "instagram",
@@ -132,7 +132,7 @@ impl Platform {
 
 /// Totals over the period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub posts: Option<Num>,
     pub likes: Option<Num>,
     pub followers: Option<Num>,
@@ -142,7 +142,7 @@ pub struct Totals {
 
 /// Daily series over the period, oldest day first (see `dayRange`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PostPerformance {
+pub(crate) struct PostPerformance {
     /// Posts per day, per platform.
     #[serde(default)]
     pub posts: BTreeMap<String, Vec<Num>>,
@@ -156,7 +156,7 @@ pub struct PostPerformance {
 
 /// A value and its change against the previous period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ValueChange {
+pub(crate) struct ValueChange {
     pub value: Option<Num>,
     pub change: Option<Num>,
 }
@@ -164,7 +164,7 @@ pub struct ValueChange {
 /// A metric's total, its change, and its value per platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Breakdown {
+pub(crate) struct Breakdown {
     pub total: Option<Num>,
     pub total_change: Option<Num>,
     #[serde(default)]
@@ -173,7 +173,7 @@ pub struct Breakdown {
 
 /// Engagement on one platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Engagement {
+pub(crate) struct Engagement {
     pub likes: Option<Num>,
     pub comments: Option<Num>,
     pub shares: Option<Num>,
@@ -181,7 +181,7 @@ pub struct Engagement {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Breakdowns {
+pub(crate) struct Breakdowns {
     #[serde(default)]
     pub posts: Breakdown,
     #[serde(default)]
@@ -195,14 +195,14 @@ pub struct Breakdowns {
 
 /// A platform's total and daily series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Series {
+pub(crate) struct Series {
     pub total: Option<Num>,
     #[serde(default)]
     pub series: Vec<Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PlatformTotals {
+pub(crate) struct PlatformTotals {
     #[serde(default)]
     pub impressions: BTreeMap<String, Series>,
     #[serde(default)]
@@ -213,13 +213,13 @@ pub struct PlatformTotals {
 
 /// A count and its share.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Share {
+pub(crate) struct Share {
     pub total: Option<Num>,
     pub percentage: Option<Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct GenderTotals {
+pub(crate) struct GenderTotals {
     #[serde(default)]
     pub male: Share,
     #[serde(default)]
@@ -229,20 +229,20 @@ pub struct GenderTotals {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Gender {
+pub(crate) struct Gender {
     #[serde(default)]
     pub totals: GenderTotals,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Age {
+pub(crate) struct Age {
     /// Audience per age band (`13-17`, `18-24`, …, `65+`).
     #[serde(default)]
     pub totals: BTreeMap<String, Num>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Demographics {
+pub(crate) struct Demographics {
     #[serde(default)]
     pub gender: Gender,
     #[serde(default)]
@@ -252,7 +252,7 @@ pub struct Demographics {
 /// Statistics of the last 7 days, compared with the 7 before.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Statistics {
+pub(crate) struct Statistics {
     /// Day names of the period, oldest first; the daily series follow this order.
     #[serde(default)]
     pub day_range: Vec<String>,
@@ -270,14 +270,14 @@ pub struct Statistics {
 
 /// The statistics answer; it has no success/statusCode envelope.
 #[derive(Debug, Deserialize)]
-pub struct StatisticsAnswer {
+pub(crate) struct StatisticsAnswer {
     pub results: Option<Statistics>,
 }
 
 /// Statistics for some accounts, as of one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct StatisticsSnapshot {
+pub(crate) struct StatisticsSnapshot {
     /// The location the accounts belong to.
     pub location_id: String,
     /// The accounts' profile ids the statistics cover.

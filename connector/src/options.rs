@@ -4,7 +4,7 @@ use weft_sdk::CallContext;
 use weft_sdk::Transport;
 use weft_sdk::{Choice, ConnectorError};
 
-pub fn choices(
+pub(crate) fn choices(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     key: &str,

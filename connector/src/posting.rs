@@ -18,7 +18,7 @@ use weft_sdk::Transport;
 /// Input of the `create-post` action.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CreatePostInput {
+pub(crate) struct CreatePostInput {
     /// The accounts to post to (pick from the list).
     #[schemars(length(min = 1, max = 100))]
     pub account_ids: Vec<String>,
@@ -51,7 +51,7 @@ pub struct CreatePostInput {
 /// Output of `create-post`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CreatedPost {
+pub(crate) struct CreatedPost {
     /// The post as GHL answered it.
     pub post: Value,
     /// When it goes out (UTC).
@@ -128,7 +128,7 @@ fn zone_name(zone: &jiff::tz::TimeZone) -> String {
     zone.iana_name().unwrap_or("UTC").to_string()
 }
 
-pub fn create_post(
+pub(crate) fn create_post(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     input: CreatePostInput,

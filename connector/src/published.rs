@@ -20,18 +20,18 @@ use weft_sdk::cursor::RecentIds;
 use weft_sdk::{ConnectorError, Event, PollRequest, PollResponse};
 
 /// How far back posts are read: a post published earlier is not news.
-pub const LOOKBACK_DAYS: i64 = 30;
+pub(crate) const LOOKBACK_DAYS: i64 = 30;
 /// How far ahead: posts scheduled up to a year out are new posts too.
-pub const AHEAD_DAYS: i64 = 366;
+pub(crate) const AHEAD_DAYS: i64 = 366;
 /// Pages of 20 posts read per poll at most.
-pub const MAX_PAGES: u32 = 25;
+pub(crate) const MAX_PAGES: u32 = 25;
 /// Published post ids the cursor remembers (the oldest are forgotten first).
-pub const REMEMBERED: usize = 5_000;
+pub(crate) const REMEMBERED: usize = 5_000;
 
 /// Input of `new-post` and `post-published`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PostTriggerInput {
+pub(crate) struct PostTriggerInput {
     /// Only posts of this kind (GHL's post list filter, e.g. `post`, `story`, `reel`). Leave empty for all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -39,7 +39,7 @@ pub struct PostTriggerInput {
 
 /// Which posts a trigger reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostEvent {
+pub(crate) enum PostEvent {
     /// Every post, once, when it first appears.
     Created,
     /// A post once its status is `published`.
@@ -48,7 +48,7 @@ pub enum PostEvent {
 
 /// A tag of the post, by id and name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TagName {
+pub(crate) struct TagName {
     pub id: String,
     /// The tag's name; empty when the tag was deleted since.
     pub name: String,
@@ -101,7 +101,7 @@ fn read_posts(
     crate::GENERATED.read_list(t, ctx, "list-posts", &input, MAX_PAGES)
 }
 
-pub fn poll(
+pub(crate) fn poll(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     req: &PollRequest,

@@ -13,9 +13,9 @@ use weft_sdk::{ConnectorError, Event, PollRequest, PollResponse};
 
 /// Pages read at most per poll: 100 pages of 100 tags. A location with more
 /// tags than that is read partly and the rest is logged, not looped on.
-pub const MAX_PAGES: u32 = 100;
+pub(crate) const MAX_PAGES: u32 = 100;
 
-pub fn poll(
+pub(crate) fn poll(
     t: &(impl Transport + ?Sized),
     ctx: &CallContext,
     req: &PollRequest,

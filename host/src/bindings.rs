@@ -11,5 +11,5 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use self::weft::connector::connector_types as types;
-pub use self::weft::connector::{log, secrets};
+pub(crate) use self::weft::connector::connector_types as types;
+pub(crate) use self::weft::connector::{log, secrets};

@@ -10,7 +10,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// Where a component's precompiled form lives.
-pub fn entry(dir: &Path, engine: &Engine, digest: &str) -> PathBuf {
+pub(crate) fn entry(dir: &Path, engine: &Engine, digest: &str) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     dir.join(format!("{digest}-{:016x}.cwasm", hasher.finish()))
@@ -18,7 +18,7 @@ pub fn entry(dir: &Path, engine: &Engine, digest: &str) -> PathBuf {
 
 /// Creates the cache directory private to this user, or checks an existing
 /// one is: not writable by group or others, and owned by us.
-pub fn prepare_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn prepare_dir(dir: &Path) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -48,7 +48,7 @@ pub fn prepare_dir(dir: &Path) -> Result<(), String> {
 }
 
 /// The cached component, if this host compiled it before.
-pub fn load(engine: &Engine, path: &Path) -> Option<Component> {
+pub(crate) fn load(engine: &Engine, path: &Path) -> Option<Component> {
     if !path.is_file() {
         return None;
     }
@@ -68,7 +68,7 @@ pub fn load(engine: &Engine, path: &Path) -> Option<Component> {
 }
 
 /// Writes the compiled form atomically: a crash leaves no half file.
-pub fn store(engine: &Engine, component_bytes: &[u8], path: &Path) -> Result<Component, String> {
+pub(crate) fn store(engine: &Engine, component_bytes: &[u8], path: &Path) -> Result<Component, String> {
     let compiled = engine.precompile_component(component_bytes).map_err(|e| format!("{e:#}"))?;
     // A name no other writer uses, in this process or another: two loads of
     // one component at once must not write into the same file, or a reader

@@ -15,7 +15,7 @@ const MAX_LOG_LINE: usize = 2048;
 
 /// Caps linear memory and remembers that it had to, so the host can say
 /// "memory limit" instead of reporting the guest's allocation failure.
-pub struct MemoryCap {
+pub(crate) struct MemoryCap {
     pub max_bytes: usize,
     pub hit: bool,
 }
@@ -34,7 +34,7 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
-pub struct CallState {
+pub(crate) struct CallState {
     pub wasi: WasiCtx,
     pub http: WasiHttpCtx,
     pub table: ResourceTable,

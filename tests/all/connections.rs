@@ -13,7 +13,7 @@ const CLIENT_ID: &str = "weft-e2e-client";
 const CLIENT_SECRET: &str = "weft-e2e-client-secret";
 const GHL: &str = "ghl-social-planner";
 
-pub struct OAuthWorld {
+pub(crate) struct OAuthWorld {
     pub world: World,
     pub runtime: Arc<Runtime>,
     pub connections: Arc<Connections>,
@@ -36,7 +36,7 @@ fn config(world: &World) -> HostConfig {
 }
 
 impl OAuthWorld {
-    pub async fn new() -> OAuthWorld {
+    pub(crate) async fn new() -> OAuthWorld {
         let world = World::new().await;
         world.sim.sim.register_oauth_app(CLIENT_ID, CLIENT_SECRET);
         let data = tempfile::tempdir().expect("data dir");
@@ -49,7 +49,7 @@ impl OAuthWorld {
     }
 
     /// Goes through the authorization as a user would, with these scopes granted.
-    pub async fn connect(&self, name: &str, scopes: &[&str]) {
+    pub(crate) async fn connect(&self, name: &str, scopes: &[&str]) {
         let url = self
             .connections
             .begin_oauth("default", name, &self.ghl.manifest, Some(&self.world.sim.base_url()), "http://127.0.0.1:9/cb")
@@ -68,7 +68,7 @@ impl OAuthWorld {
         assert_eq!(info.facts["locationId"], LOCATION);
     }
 
-    pub async fn call(&self, name: &str) -> Result<serde_json::Value, CallError> {
+    pub(crate) async fn call(&self, name: &str) -> Result<serde_json::Value, CallError> {
         let conn = self.connections.for_call("default", name, &self.ghl.manifest).await.expect("connection");
         self.runtime.execute(&self.ghl, &conn, "find-tags", &json!({"limit": 1})).await
     }

@@ -9,7 +9,7 @@ use weft::limits::Limit;
 use weft::{CallError, HostConfig, LoadedConnector, Runtime};
 
 /// A host with tight limits, so attacks end fast.
-pub fn strict_runtime(tweak: impl FnOnce(&mut HostConfig)) -> Arc<Runtime> {
+pub(crate) fn strict_runtime(tweak: impl FnOnce(&mut HostConfig)) -> Arc<Runtime> {
     let mut config = HostConfig::default();
     config.egress.allow_loopback = true;
     config.concurrency = 8;
@@ -23,7 +23,7 @@ pub fn strict_runtime(tweak: impl FnOnce(&mut HostConfig)) -> Arc<Runtime> {
 /// Runs `action` of the hostile connector and, at the same time, a
 /// well-behaved GHL call; returns the attack's result after checking the
 /// good call succeeded.
-pub async fn attack_beside_good_call(
+pub(crate) async fn attack_beside_good_call(
     world: &World,
     runtime: &Arc<Runtime>,
     hostile: &Arc<LoadedConnector>,
@@ -113,7 +113,7 @@ async fn calls_reuse_pooled_keep_alive_connections() {
 
 /// Attacks on the network: run only inside an isolated network namespace,
 /// so a guard that failed would meet "network unreachable", not a real host.
-pub mod egress {
+pub(crate) mod egress {
     use super::*;
     use std::process::Command;
 

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 const ADMIN: &str = "admin-key-for-the-e2e-test";
 
-pub struct Server {
+pub(crate) struct Server {
     pub child: tokio::process::Child,
     pub url: String,
     http: reqwest::Client,
 }
 
-pub fn write_config(dir: &Path) -> PathBuf {
+pub(crate) fn write_config(dir: &Path) -> PathBuf {
     let connectors = dir.join("connectors");
     std::fs::create_dir_all(&connectors).expect("connectors dir");
     std::fs::copy(component(), connectors.join("ghl_social_planner.wasm")).expect("copy component");
@@ -37,7 +37,7 @@ pub fn write_config(dir: &Path) -> PathBuf {
 }
 
 impl Server {
-    pub async fn start(config: &Path, log: PathBuf) -> Server {
+    pub(crate) async fn start(config: &Path, log: PathBuf) -> Server {
         // Only what this start writes counts: the log may hold earlier runs.
         let offset = std::fs::metadata(&log).map(|m| m.len() as usize).unwrap_or(0);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log");
@@ -67,7 +67,7 @@ impl Server {
     }
 
     /// Sends a request; returns the status, the content type and the JSON body (Null when none).
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -89,7 +89,7 @@ impl Server {
     }
 
     /// Creates a workspace and returns a key for it.
-    pub async fn workspace(&self, name: &str) -> String {
+    pub(crate) async fn workspace(&self, name: &str) -> String {
         let (status, _, _) = self.call(Method::POST, "/v1/workspaces", Some(ADMIN), Some(json!({"name": name}))).await;
         assert_eq!(status, StatusCode::CREATED);
         let (status, _, key) = self
@@ -99,7 +99,7 @@ impl Server {
         key["key"].as_str().expect("the key").to_string()
     }
 
-    pub async fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("running");
         let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())

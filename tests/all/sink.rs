@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 /// One delivery as received.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub idempotency_key: String,
     pub signature: Option<String>,
     pub body: serde_json::Value,
@@ -20,7 +20,7 @@ pub struct Received {
 }
 
 #[derive(Clone, Default)]
-pub struct Sink {
+pub(crate) struct Sink {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Answer 503 to this many requests first.
     pub refuse: Arc<AtomicU32>,
@@ -29,12 +29,12 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn all(&self) -> Vec<Received> {
+    pub(crate) fn all(&self) -> Vec<Received> {
         self.received.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The tag names delivered, each once (deduplicated by key).
-    pub fn tag_names(&self) -> HashSet<String> {
+    pub(crate) fn tag_names(&self) -> HashSet<String> {
         let mut seen = HashSet::new();
         self.all()
             .into_iter()
@@ -65,7 +65,7 @@ async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> S
 }
 
 /// Starts a sink on 127.0.0.1:0; returns it and its URL.
-pub async fn start() -> (Sink, String) {
+pub(crate) async fn start() -> (Sink, String) {
     let sink = Sink::default();
     let app = axum::Router::new().route("/hook", post(receive)).with_state(sink.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind sink");

@@ -14,9 +14,9 @@ use weft::vault::Vault;
 use weft::{HostConfig, Runtime, Secret};
 
 /// The dev poll interval these tests run with.
-pub const TICK_MS: u64 = 40;
+pub(crate) const TICK_MS: u64 = 40;
 
-pub struct Host {
+pub(crate) struct Host {
     pub runtime: Arc<Runtime>,
     pub store: Arc<SqliteStore>,
     pub vault: Arc<Vault>,
@@ -26,7 +26,7 @@ pub struct Host {
     pub connections: Arc<Connections>,
 }
 
-pub async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut HostConfig)) -> Host {
+pub(crate) async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut HostConfig)) -> Host {
     let mut config = HostConfig::default();
     config.egress.allow_loopback = true;
     config.scheduler.dev_interval_ms = Some(TICK_MS);
@@ -47,7 +47,7 @@ pub async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&mut Host
 }
 
 impl Host {
-    pub async fn connect_token(&self, world: &World, name: &str, token: &str) {
+    pub(crate) async fn connect_token(&self, world: &World, name: &str, token: &str) {
         let manifest = self.registry.get("ghl-social-planner").expect("loaded").manifest.clone();
         self.connections
             .create_token(NewTokenConnection {
@@ -62,7 +62,7 @@ impl Host {
             .expect("store connection");
     }
 
-    pub async fn subscribe(
+    pub(crate) async fn subscribe(
         &self,
         name: &str,
         trigger: &str,
@@ -88,14 +88,14 @@ impl Host {
     }
 
     /// Waits out the dev interval, polls what is due and delivers what is pending.
-    pub async fn step(&self) -> Vec<(String, weft::subscriptions::PollReport)> {
+    pub(crate) async fn step(&self) -> Vec<(String, weft::subscriptions::PollReport)> {
         tokio::time::sleep(Duration::from_millis(TICK_MS + 15)).await;
         let reports = self.scheduler.poll_due_now().await;
         self.deliverer.deliver_due_now().await;
         reports
     }
 
-    pub async fn state(&self, name: &str) -> Subscription {
+    pub(crate) async fn state(&self, name: &str) -> Subscription {
         self.store.subscription("default", name).await.expect("read").expect("exists")
     }
 }
@@ -216,7 +216,7 @@ async fn bad_subscriptions_are_refused_with_what_to_fix() {
 
 /// A copy of the component with a custom section appended: another build
 /// of the same connector, with another digest.
-pub fn new_build_of(component: &Path, dir: &Path) -> std::path::PathBuf {
+pub(crate) fn new_build_of(component: &Path, dir: &Path) -> std::path::PathBuf {
     let mut bytes = std::fs::read(component).expect("component");
     let name = b"weft-test-build";
     let payload = b"v2";

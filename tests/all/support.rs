@@ -7,20 +7,20 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use weft::{Connection, HostConfig, LoadedConnector, PollMeta, PollOutcome, Runtime, Secret};
 
-pub const LOCATION: &str = "loc-e2e";
-pub const TOKEN: &str = "pit-e2e-good-token";
-pub const SCOPES: [&str; 3] =
+pub(crate) const LOCATION: &str = "loc-e2e";
+pub(crate) const TOKEN: &str = "pit-e2e-good-token";
+pub(crate) const SCOPES: [&str; 3] =
     ["socialplanner/tag.readonly", "socialplanner/statistics.readonly", "socialplanner/account.readonly"];
 
 /// A running simulator with a valid token, a temp dir and a connection file.
-pub struct World {
+pub(crate) struct World {
     pub sim: RunningSim,
     pub dir: tempfile::TempDir,
     pub connection_file: PathBuf,
 }
 
 impl World {
-    pub async fn new() -> World {
+    pub(crate) async fn new() -> World {
         let sim = ghl_sim::start("127.0.0.1:0".parse().expect("loopback address")).await.expect("start simulator");
         sim.sim.register_token(TOKEN, LOCATION, SCOPES);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -34,7 +34,7 @@ impl World {
     }
 
     /// A connection to the simulator with `token`.
-    pub fn connection(&self, token: &str) -> Connection {
+    pub(crate) fn connection(&self, token: &str) -> Connection {
         Connection::with_bearer_token(
             self.sim.base_url(),
             serde_json::json!({ "locationId": LOCATION }),
@@ -42,29 +42,29 @@ impl World {
         )
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// Creates tags in the simulator, in order.
-    pub fn create_tags(&self, names: &[&str]) -> Vec<ghl_sim::Tag> {
+    pub(crate) fn create_tags(&self, names: &[&str]) -> Vec<ghl_sim::Tag> {
         names.iter().map(|n| self.sim.sim.create_tag(LOCATION, n)).collect()
     }
 }
 
 /// A host that may reach loopback, as a developer runs it against the simulator.
-pub fn runtime() -> Runtime {
+pub(crate) fn runtime() -> Runtime {
     let mut config = HostConfig::default();
     config.egress.allow_loopback = true;
     Runtime::new(config).expect("create runtime")
 }
 
-pub async fn ghl(runtime: &Runtime) -> LoadedConnector {
+pub(crate) async fn ghl(runtime: &Runtime) -> LoadedConnector {
     runtime.load(weft_tests::ghl_component()).await.expect("load the GHL component")
 }
 
 /// Polls like a subscription does: seed first, then the given number of polls.
-pub async fn poll(
+pub(crate) async fn poll(
     runtime: &Runtime,
     connector: &LoadedConnector,
     connection: &Connection,
@@ -80,13 +80,13 @@ pub async fn poll(
 }
 
 /// Runs the `weft` binary with the simulator's token in `GHL_TOKEN`.
-pub async fn weft(args: &[&str], token: &str) -> Output {
+pub(crate) async fn weft(args: &[&str], token: &str) -> Output {
     weft_with(args, token, &[]).await
 }
 
 /// Runs the `weft` binary with extra environment variables. Compiled
 /// components are cached in a directory shared by the tests.
-pub async fn weft_with(args: &[&str], token: &str, env: &[(&str, &str)]) -> Output {
+pub(crate) async fn weft_with(args: &[&str], token: &str, env: &[(&str, &str)]) -> Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"));
     command.args(args).env("GHL_TOKEN", token).env_remove("RUST_LOG").env("WEFT_CACHE_DIR", shared_cache_dir());
     for (k, v) in env {
@@ -99,19 +99,19 @@ fn shared_cache_dir() -> PathBuf {
     weft_tests::workspace_root().join("target").join("test-component-cache")
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The JSON lines a `weft poll` printed.
-pub fn lines(o: &Output) -> Vec<Value> {
+pub(crate) fn lines(o: &Output) -> Vec<Value> {
     stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
 
-pub fn component() -> &'static Path {
+pub(crate) fn component() -> &'static Path {
     weft_tests::ghl_component()
 }

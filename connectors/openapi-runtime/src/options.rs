@@ -13,7 +13,7 @@ use weft_sdk::Transport;
 const MAX_PAGES: u32 = 5;
 
 /// The choices of `field` of trigger or action `key`, given the input so far.
-pub fn choices(
+pub(crate) fn choices(
     t: &(impl Transport + ?Sized),
     table: &Table,
     ctx: &CallContext,

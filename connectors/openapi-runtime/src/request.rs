@@ -10,7 +10,7 @@ use weft_sdk::{Request, encode};
 
 /// Values set by the runtime itself (paging), by wire name; they win over the input.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     pub values: Vec<(String, Value)>,
     /// They go into the JSON body rather than the query.
     pub in_body: bool,
@@ -58,7 +58,7 @@ fn text(v: &Value) -> String {
 }
 
 /// Builds the request for `op` with `input` (a JSON object).
-pub fn build(
+pub(crate) fn build(
     table: &Table,
     op: &Operation,
     ctx: &CallContext,

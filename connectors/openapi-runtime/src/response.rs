@@ -10,7 +10,7 @@ use weft_sdk::ConnectorError;
 use weft_sdk::{Response, Transport};
 
 /// Runs `op` once and returns its answer as JSON.
-pub fn call(
+pub(crate) fn call(
     t: &(impl Transport + ?Sized),
     table: &Table,
     op: &Operation,

@@ -18,7 +18,7 @@ use weft_sdk::Transport;
 use weft_sdk::{Event, PollRequest, PollResponse};
 
 /// Pages a poll reads at most.
-pub const MAX_PAGES: u32 = 20;
+pub(crate) const MAX_PAGES: u32 = 20;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Cursor {
@@ -61,7 +61,7 @@ fn time(stamp: Option<&str>) -> Option<Timestamp> {
 }
 
 /// Runs one poll of a trigger of `table`.
-pub fn poll(
+pub(crate) fn poll(
     t: &(impl Transport + ?Sized),
     table: &Table,
     ctx: &CallContext,

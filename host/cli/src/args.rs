@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(name = "weft", version, about = "Run no-code connectors as sandboxed WebAssembly components")]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     global: Global,
     #[command(subcommand)]
@@ -15,7 +15,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// The host configuration (TOML: limits, egress, cache_dir, per-connector settings).
     #[arg(long, global = true, env = "WEFT_CONFIG")]
     pub(crate) config: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub struct Global {
 
 impl Global {
     /// The host configuration these options describe.
-    pub fn host_config(&self) -> Result<weft::HostConfig, String> {
+    pub(crate) fn host_config(&self) -> Result<weft::HostConfig, String> {
         let mut config = match &self.config {
             Some(path) => weft::HostConfig::load(path)?,
             None => {
@@ -63,7 +63,7 @@ impl Global {
 impl Global {
     /// The host these options describe: runtime, store, vault and the rest,
     /// opened once (see `weft::Host`).
-    pub async fn open_host(&self, allow_loopback: bool) -> Result<weft::Host, String> {
+    pub(crate) async fn open_host(&self, allow_loopback: bool) -> Result<weft::Host, String> {
         let mut config = self.host_config()?;
         config.egress.allow_loopback |= allow_loopback;
         weft::Host::open(config).await.map_err(|e| e.to_string())
@@ -149,7 +149,7 @@ enum GenCommand {
 }
 
 #[derive(Args)]
-pub struct CallArgs {
+pub(crate) struct CallArgs {
     /// Input JSON, or @FILE to read it from a file.
     #[arg(long, default_value = "{}")]
     pub(crate) input: String,
@@ -164,18 +164,18 @@ pub struct CallArgs {
 
 impl Cli {
     /// Whether the command is the long-running server, which logs at `info` by default.
-    pub fn is_server(&self) -> bool {
+    pub(crate) fn is_server(&self) -> bool {
         matches!(self.command, Command::Serve(_) | Command::Run(_))
     }
 
     /// Options every command takes.
-    pub fn global(&self) -> &Global {
+    pub(crate) fn global(&self) -> &Global {
         &self.global
     }
 }
 
 /// Runs the command.
-pub async fn run(cli: Cli) -> Result<(), String> {
+pub(crate) async fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
     match cli.command {
         Command::Inspect { component } => inspect::run(g, &component).await,

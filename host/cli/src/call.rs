@@ -51,7 +51,7 @@ async fn prepare(g: &Global, component: &Path, args: &CallArgs) -> Result<Prepar
     Ok(Prepared { runtime, connector, connection, input })
 }
 
-pub async fn invoke(g: &Global, component: &Path, action: &str, args: &CallArgs) -> Result<(), String> {
+pub(crate) async fn invoke(g: &Global, component: &Path, action: &str, args: &CallArgs) -> Result<(), String> {
     let p = prepare(g, component, args).await?;
     let output = p.runtime.execute(&p.connector, &p.connection, action, &p.input).await.map_err(|e| e.to_string())?;
     let text = serde_json::to_string_pretty(&output).map_err(|e| e.to_string())?;
@@ -59,7 +59,13 @@ pub async fn invoke(g: &Global, component: &Path, action: &str, args: &CallArgs)
     Ok(())
 }
 
-pub async fn options(g: &Global, component: &Path, key: &str, field: &str, args: &CallArgs) -> Result<(), String> {
+pub(crate) async fn options(
+    g: &Global,
+    component: &Path,
+    key: &str,
+    field: &str,
+    args: &CallArgs,
+) -> Result<(), String> {
     let p = prepare(g, component, args).await?;
     let choices =
         p.runtime.choices(&p.connector, &p.connection, key, field, &p.input).await.map_err(|e| e.to_string())?;
@@ -68,7 +74,7 @@ pub async fn options(g: &Global, component: &Path, key: &str, field: &str, args:
     Ok(())
 }
 
-pub async fn poll(
+pub(crate) async fn poll(
     g: &Global,
     component: &Path,
     trigger: &str,

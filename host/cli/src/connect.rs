@@ -17,7 +17,7 @@ use weft::connections::{Connections, NewTokenConnection};
 const OAUTH_WAIT: Duration = Duration::from_secs(600);
 
 #[derive(Args)]
-pub struct ConnectArgs {
+pub(crate) struct ConnectArgs {
     /// The connector component (.wasm).
     component: PathBuf,
     /// A name for the connection, used with `--connection NAME`.
@@ -51,7 +51,7 @@ pub struct ConnectArgs {
 }
 
 #[derive(Subcommand)]
-pub enum ConnectionsCommand {
+pub(crate) enum ConnectionsCommand {
     /// List stored connections (never their secrets).
     List,
     /// Make one cheap call with a connection and say whether it works.
@@ -67,7 +67,7 @@ pub enum ConnectionsCommand {
     Remove { name: String },
 }
 
-pub async fn connect(g: &Global, args: &ConnectArgs) -> Result<(), String> {
+pub(crate) async fn connect(g: &Global, args: &ConnectArgs) -> Result<(), String> {
     let host = g.open_host(args.allow_loopback).await?;
     let connector = host.runtime().load(&args.component).await.map_err(|e| e.to_string())?;
     let connections = host.connections();
@@ -143,7 +143,7 @@ async fn oauth_flow(
     connections.complete_oauth(&lookup, state, code).await.map_err(|e| e.to_string())
 }
 
-pub async fn connections(g: &Global, command: ConnectionsCommand) -> Result<(), String> {
+pub(crate) async fn connections(g: &Global, command: ConnectionsCommand) -> Result<(), String> {
     match command {
         ConnectionsCommand::List => {
             let list = g.open_host(false).await?.connections().list(&g.workspace).await.map_err(|e| e.to_string())?;

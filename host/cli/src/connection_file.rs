@@ -13,7 +13,7 @@ use weft::{Connection, Secret};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConnectionFile {
+pub(crate) struct ConnectionFile {
     /// API origin; defaults to the connector's first allowed host.
     pub base_url: Option<String>,
     /// The GHL location (sub-account) id.
@@ -25,14 +25,14 @@ pub struct ConnectionFile {
 }
 
 impl ConnectionFile {
-    pub fn load(path: &Path) -> Result<ConnectionFile, String> {
+    pub(crate) fn load(path: &Path) -> Result<ConnectionFile, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read connection file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("connection file {}: {}", path.display(), e.message()))
     }
 
     /// The connection, with the token read from the environment now.
-    pub fn resolve(&self, default_base_url: Option<&str>) -> Result<Connection, String> {
+    pub(crate) fn resolve(&self, default_base_url: Option<&str>) -> Result<Connection, String> {
         let base_url = self
             .base_url
             .clone()

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use weft::Runtime;
 
-pub async fn run(g: &Global, component: &Path) -> Result<(), String> {
+pub(crate) async fn run(g: &Global, component: &Path) -> Result<(), String> {
     let config = g.host_config()?;
     let runtime = Runtime::new(config).map_err(|e| format!("{e:#}"))?;
     let connector = runtime.load(component).await.map_err(|e| e.to_string())?;

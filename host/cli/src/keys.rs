@@ -4,12 +4,12 @@ use crate::args::Global;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
-pub enum KeysCommand {
+pub(crate) enum KeysCommand {
     /// Seal every stored credential under a new master key, then forget the old one.
     Rotate,
 }
 
-pub async fn run(g: &Global, command: KeysCommand) -> Result<(), String> {
+pub(crate) async fn run(g: &Global, command: KeysCommand) -> Result<(), String> {
     match command {
         KeysCommand::Rotate => {
             let host = g.open_host(false).await?;

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Sets up the logger; `server` commands log at `info` by default, the others at `warn`.
-pub fn init(format: weft::LogFormat, server: bool) {
+pub(crate) fn init(format: weft::LogFormat, server: bool) {
     let default = if server { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false);

@@ -6,11 +6,11 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 /// Ids remembered per state file: enough for dedupe, not everything forever.
-pub const SEEN_CAP: usize = 10_000;
+pub(crate) const SEEN_CAP: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PollState {
+pub(crate) struct PollState {
     pub connector: String,
     pub trigger: String,
     pub cursor: Option<String>,
@@ -20,7 +20,7 @@ pub struct PollState {
 }
 
 impl PollState {
-    pub fn new(connector: &str, trigger: &str) -> Self {
+    pub(crate) fn new(connector: &str, trigger: &str) -> Self {
         PollState {
             connector: connector.into(),
             trigger: trigger.into(),
@@ -31,7 +31,7 @@ impl PollState {
     }
 
     /// The state in `path`, or `None` when the file does not exist yet.
-    pub fn load(path: &Path) -> Result<Option<PollState>, String> {
+    pub(crate) fn load(path: &Path) -> Result<Option<PollState>, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
                 format!("state file {} is not a weft poll state ({e}); delete it to start over", path.display())
@@ -42,7 +42,7 @@ impl PollState {
     }
 
     /// Writes atomically: a crash leaves the old state or the new one, never half.
-    pub fn save(&mut self, path: &Path) -> Result<(), String> {
+    pub(crate) fn save(&mut self, path: &Path) -> Result<(), String> {
         self.updated_at = jiff::Timestamp::now().to_string();
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let tmp = path.with_extension("tmp");
@@ -52,7 +52,7 @@ impl PollState {
     }
 
     /// Remembers `id`; false when it was already known.
-    pub fn remember(&mut self, id: &str, index: &mut HashSet<String>) -> bool {
+    pub(crate) fn remember(&mut self, id: &str, index: &mut HashSet<String>) -> bool {
         if !index.insert(id.to_string()) {
             return false;
         }

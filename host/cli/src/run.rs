@@ -17,7 +17,7 @@ use weft::subscriptions::{self, ConnectionResolver, NewSubscription, StoredConne
 use weft::{Connection, ConnectorManifest, Host};
 
 #[derive(Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The subscriptions (TOML, `[[subscription]]` tables).
     #[arg(long)]
     subscriptions: PathBuf,
@@ -85,7 +85,7 @@ impl ConnectionResolver for FilesOrStored {
     }
 }
 
-pub async fn run(g: &Global, args: &RunArgs) -> Result<(), String> {
+pub(crate) async fn run(g: &Global, args: &RunArgs) -> Result<(), String> {
     let entries = read_entries(&args.subscriptions)?;
     let mut config = g.host_config()?;
     config.egress.allow_loopback |= args.allow_loopback;
@@ -213,7 +213,7 @@ async fn show_status(store: Arc<SqliteStore>, workspace: String, mut stopped: wa
     }
 }
 
-pub async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

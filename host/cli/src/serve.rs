@@ -9,14 +9,14 @@ use weft::server::load_dir;
 use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key};
 
 #[derive(Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Check the configuration and the connectors, report, and exit.
     #[arg(long)]
     check: bool,
 }
 
 /// Runs the server until SIGTERM or SIGINT, then stops gracefully.
-pub async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
+pub(crate) async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
     let config = g.host_config()?;
     if args.check {
         return check(&config).await;
@@ -55,14 +55,14 @@ async fn open_store(g: &Global) -> Result<Arc<SqliteStore>, String> {
 }
 
 #[derive(Subcommand)]
-pub enum WorkspacesCommand {
+pub(crate) enum WorkspacesCommand {
     /// Create a workspace.
     Create { name: String },
     /// List workspaces.
     List,
 }
 
-pub async fn workspaces(g: &Global, command: WorkspacesCommand) -> Result<(), String> {
+pub(crate) async fn workspaces(g: &Global, command: WorkspacesCommand) -> Result<(), String> {
     let store = open_store(g).await?;
     match command {
         WorkspacesCommand::Create { name } => {
@@ -79,7 +79,7 @@ pub async fn workspaces(g: &Global, command: WorkspacesCommand) -> Result<(), St
 }
 
 #[derive(Subcommand)]
-pub enum ApiKeysCommand {
+pub(crate) enum ApiKeysCommand {
     /// Create an API key for a workspace; the key is printed once.
     Create {
         #[arg(long = "for")]
@@ -94,7 +94,7 @@ pub enum ApiKeysCommand {
     },
 }
 
-pub async fn api_keys(g: &Global, command: ApiKeysCommand) -> Result<(), String> {
+pub(crate) async fn api_keys(g: &Global, command: ApiKeysCommand) -> Result<(), String> {
     let store = open_store(g).await?;
     match command {
         ApiKeysCommand::Create { workspace, label } => {

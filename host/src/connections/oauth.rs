@@ -26,7 +26,7 @@ pub struct OAuthApp {
 
 /// Where to send users and codes, for one connector and connection.
 #[derive(Debug, Clone)]
-pub struct OAuthEndpoints {
+pub(super) struct OAuthEndpoints {
     pub authorize_url: String,
     pub token_url: String,
     pub scopes: Vec<String>,
@@ -36,7 +36,7 @@ pub struct OAuthEndpoints {
 /// What the token endpoint answers (GHL's fields; others are ignored).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TokenAnswer {
+pub(super) struct TokenAnswer {
     #[serde(rename = "access_token")]
     pub access_token: String,
     #[serde(rename = "refresh_token", default)]
@@ -64,7 +64,7 @@ impl std::fmt::Debug for TokenAnswer {
 
 /// How the token endpoint refused.
 #[derive(Debug)]
-pub enum TokenFailure {
+pub(super) enum TokenFailure {
     /// The grant (code or refresh token) is gone: `invalid_grant`.
     InvalidGrant(String),
     /// GHL's "Location is not active": temporary; the refresh token is kept.
@@ -74,7 +74,7 @@ pub enum TokenFailure {
 }
 
 /// The authorize URL a user opens.
-pub fn authorize_url(endpoints: &OAuthEndpoints, app: &OAuthApp, redirect_uri: &str, state: &str) -> String {
+pub(super) fn authorize_url(endpoints: &OAuthEndpoints, app: &OAuthApp, redirect_uri: &str, state: &str) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("response_type", "code")
         .append_pair("client_id", &app.client_id)
@@ -87,7 +87,7 @@ pub fn authorize_url(endpoints: &OAuthEndpoints, app: &OAuthApp, redirect_uri: &
 }
 
 /// Posts a form to the token URL and reads the answer.
-pub async fn token_request(
+pub(super) async fn token_request(
     client: &HttpClient,
     egress: &EgressConfig,
     token_url: &str,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Refresh this long before the access token expires.
 const REFRESH_AHEAD_SECS: i64 = 300;
 
-pub struct StoredCredential {
+pub(super) struct StoredCredential {
     pub connections: Arc<Connections>,
     pub id: String,
     pub endpoints: Option<OAuthEndpoints>,

@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 use wasmtime_wasi_http::Error as HttpError;
 
 /// A response body from upstream, errors already in wasi:http's terms.
-pub type UpstreamBody = http_body_util::combinators::UnsyncBoxBody<Bytes, HttpError>;
+pub(super) type UpstreamBody = http_body_util::combinators::UnsyncBoxBody<Bytes, HttpError>;
 
-pub struct LimitedBody {
+pub(super) struct LimitedBody {
     inner: UpstreamBody,
     remaining: u64,
     cap: u64,
@@ -19,7 +19,7 @@ pub struct LimitedBody {
 }
 
 impl LimitedBody {
-    pub fn new(inner: UpstreamBody, cap: u64, report: Arc<Mutex<CallReport>>) -> Self {
+    pub(super) fn new(inner: UpstreamBody, cap: u64, report: Arc<Mutex<CallReport>>) -> Self {
         LimitedBody { inner, remaining: cap, cap, report }
     }
 }

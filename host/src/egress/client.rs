@@ -23,7 +23,7 @@ use std::time::Duration;
 /// failed request so the call can report it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct AddressRefused(pub EgressDenial);
+pub(super) struct AddressRefused(pub EgressDenial);
 
 /// Fixed answers for host names, like curl's `--resolve`; tests use them to
 /// point names at addresses without a DNS server.
@@ -70,9 +70,9 @@ impl tower_service::Service<Name> for GuardedResolver {
                 let why = match refused.len() {
                     0 => EgressDenial::Unresolved(format!("{host} did not resolve")),
                     1 => refused.remove(0),
-                    _ => EgressDenial::Unresolved(
-                        refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-                    ),
+                    _ => {
+                        EgressDenial::Unresolved(refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                    }
                 };
                 return Err(io::Error::new(io::ErrorKind::PermissionDenied, AddressRefused(why)));
             }

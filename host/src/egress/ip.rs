@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Why `ip` is not a public internet address, or `None` when it is.
-pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
+pub(super) fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => v4_reason(v4),
         IpAddr::V6(v6) => v6_reason(v6),
@@ -13,7 +13,7 @@ pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
 }
 
 /// Loopback in either family, including IPv4-mapped `::ffff:127.0.0.1`.
-pub fn is_loopback(ip: IpAddr) -> bool {
+pub(super) fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
         IpAddr::V6(v6) => v6.is_loopback() || embedded_v4(v6).is_some_and(|v4| v4.is_loopback()),

@@ -55,9 +55,10 @@ fn trap_error(error: wasmtime::Error, limits: &Limits) -> CallError {
             limit: crate::limits::Limit::CpuTime,
             detail: format!("the connector ran longer than {} ms", limits.cpu_ms),
         },
-        Some(wasmtime::Trap::StackOverflow) => {
-            CallError::LimitExceeded { limit: crate::limits::Limit::Stack, detail: "the connector overflowed its stack".into() }
-        }
+        Some(wasmtime::Trap::StackOverflow) => CallError::LimitExceeded {
+            limit: crate::limits::Limit::Stack,
+            detail: "the connector overflowed its stack".into(),
+        },
         Some(trap) => CallError::Trapped(trap.to_string()),
         None => CallError::Trapped(format!("{error:#}")),
     }

@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 
 /// A caller holding a workspace's API key.
-pub struct Workspace(pub String);
+pub(super) struct Workspace(pub String);
 
 /// A caller holding the admin key.
-pub struct Admin;
+pub(super) struct Admin;
 
 fn bearer(parts: &Parts) -> Result<&str, Problem> {
     let value =
@@ -21,7 +21,11 @@ fn bearer(parts: &Parts) -> Result<&str, Problem> {
             Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::MissingApiKey, "send `Authorization: Bearer <API key>`")
         })?;
     value.strip_prefix("Bearer ").map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
-        Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::MissingApiKey, "the Authorization header must be `Bearer <API key>`")
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::MissingApiKey,
+            "the Authorization header must be `Bearer <API key>`",
+        )
     })
 }
 

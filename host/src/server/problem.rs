@@ -2,8 +2,8 @@
 //! client can switch on, and a sentence a builder can act on.
 
 use crate::CallError;
-use crate::error::ErrorCode;
 use crate::connections::ConnectionError;
+use crate::error::ErrorCode;
 use crate::store::StoreError;
 use crate::subscriptions::SubscriptionError;
 use axum::Json;
@@ -33,7 +33,7 @@ impl ToSchema for Problem {
 
 /// What went wrong and what to do (RFC 9457).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ProblemBody {
+pub(super) struct ProblemBody {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
     pub kind: String,
@@ -99,7 +99,8 @@ impl From<CallError> for Problem {
             CallError::Connector(F::Unauthorized(_)) | CallError::ReconnectRequired(_) => StatusCode::CONFLICT,
             CallError::Connector(F::Forbidden { .. }) | CallError::EgressDenied(_) => StatusCode::FORBIDDEN,
             CallError::Connector(F::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
-            CallError::Connector(F::Transient(_)) | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. } => {
+            CallError::Connector(F::Transient(_))
+            | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             _ => StatusCode::BAD_GATEWAY,
@@ -116,12 +117,18 @@ impl From<CallError> for Problem {
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
-            StoreError::Conflict(what) => {
-                Problem::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("{what} already exists; choose another name"))
-            }
+            StoreError::Conflict(what) => Problem::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!("{what} already exists; choose another name"),
+            ),
             other => {
                 tracing::error!("store error: {other}");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the server's database failed; try again")
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "the server's database failed; try again",
+                )
             }
         }
     }
@@ -151,7 +158,7 @@ impl From<SubscriptionError> for Problem {
 
 /// A JSON body whose rejections are problems: malformed JSON is a 400
 /// naming where it broke, a body of the wrong shape a 422 naming the field.
-pub struct ApiJson<T>(pub T);
+pub(super) struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where

@@ -70,7 +70,12 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
 }
 
 /// Reloads components whose file changed, until `stopped`.
-pub async fn watch(runtime: Arc<Runtime>, registry: Arc<Registry>, dir: PathBuf, mut stopped: watch::Receiver<bool>) {
+pub(super) async fn watch(
+    runtime: Arc<Runtime>,
+    registry: Arc<Registry>,
+    dir: PathBuf,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut seen: HashMap<PathBuf, (u64, SystemTime)> =
         components(&dir).into_iter().filter_map(|p| stamp(&p).map(|s| (p, s))).collect();
     while !*stopped.borrow() {

@@ -2,7 +2,7 @@
 //! transaction; the applied version is recorded in `schema_version`.
 
 /// (version, what it adds, SQL). Never edit a released entry: add one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "connections and pending OAuth authorizations",

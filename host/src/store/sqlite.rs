@@ -1,10 +1,10 @@
 //! The embedded SQLite store: one file in the data directory, WAL journal.
 
+use super::StoredText;
 use super::migrations::MIGRATIONS;
 use super::{
     ConnectionKind, ConnectionRow, ConnectionStatus, ConnectionStore, PendingAuthorization, Reseal, StoreError,
 };
-use super::StoredText;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};

@@ -1,9 +1,9 @@
 //! `SubscriptionStore` on SQLite.
 
 use super::StoreError;
+use super::StoredText;
 use super::sqlite::SqliteStore;
 use super::subscriptions::*;
-use super::StoredText;
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;

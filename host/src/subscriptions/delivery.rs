@@ -189,7 +189,7 @@ impl Deliverer {
 }
 
 /// The stable key of an event: the same for every redelivery.
-pub fn idempotency_key(sub: &Subscription, d: &Delivery) -> String {
+pub(super) fn idempotency_key(sub: &Subscription, d: &Delivery) -> String {
     format!("{}/{}", sub.id, d.event.event_id)
 }
 

@@ -18,20 +18,20 @@ use weft::{Connection, LoadedConnector, Runtime, Secret};
 use weft_manifest::TokenKind;
 
 /// The agency the company token is for.
-pub const COMPANY: &str = "company-e2e";
+pub(crate) const COMPANY: &str = "company-e2e";
 /// A bearer token for `COMPANY`.
-pub const COMPANY_TOKEN: &str = "agency-e2e-token";
+pub(crate) const COMPANY_TOKEN: &str = "agency-e2e-token";
 /// A sub-account token with every scope the generated connectors declare.
-pub const ALL_SCOPES_TOKEN: &str = "pit-e2e-all-scopes";
+pub(crate) const ALL_SCOPES_TOKEN: &str = "pit-e2e-all-scopes";
 
 /// A simulator with tokens for every scope the connectors use, and a host.
-pub struct Generated {
+pub(crate) struct Generated {
     pub world: World,
     pub runtime: Runtime,
 }
 
 impl Generated {
-    pub async fn new() -> Generated {
+    pub(crate) async fn new() -> Generated {
         let world = World::new().await;
         // Hundreds of calls: GHL's 100 requests / 10 s would make these tests
         // wait for minutes. Budgets and 429s have tests of their own.
@@ -57,7 +57,7 @@ impl Generated {
 
     /// Loads every generated component, and the social planner connector
     /// that embeds generated operations, and registers tokens for their scopes.
-    pub async fn load_all(&self) -> Vec<LoadedConnector> {
+    pub(crate) async fn load_all(&self) -> Vec<LoadedConnector> {
         let mut loaded = Vec::new();
         let social = ("ghl-social-planner", weft_tests::ghl_component());
         for (name, path) in weft_tests::generated_components().into_iter().chain([social]) {
@@ -76,7 +76,7 @@ impl Generated {
     }
 
     /// A sub-account connection with every scope.
-    pub fn location(&self) -> Connection {
+    pub(crate) fn location(&self) -> Connection {
         Connection::with_bearer_token(
             self.world.sim.base_url(),
             json!({ "locationId": LOCATION, "companyId": COMPANY }),
@@ -85,7 +85,7 @@ impl Generated {
     }
 
     /// An agency connection with every scope.
-    pub fn company(&self) -> Connection {
+    pub(crate) fn company(&self) -> Connection {
         Connection::with_bearer_token(
             self.world.sim.base_url(),
             json!({ "companyId": COMPANY, "tokenKind": "company" }),
@@ -94,7 +94,7 @@ impl Generated {
     }
 
     /// The connection an action or trigger with these token kinds runs with.
-    pub fn connection_for(&self, kinds: &[TokenKind]) -> (Connection, bool) {
+    pub(crate) fn connection_for(&self, kinds: &[TokenKind]) -> (Connection, bool) {
         if kinds.is_empty() || kinds.contains(&TokenKind::Location) {
             (self.location(), false)
         } else {
@@ -103,7 +103,7 @@ impl Generated {
     }
 
     /// The scope resources are stored under for that connection.
-    pub fn scope(company: bool) -> &'static str {
+    pub(crate) fn scope(company: bool) -> &'static str {
         if company { COMPANY } else { LOCATION }
     }
 }
@@ -122,7 +122,7 @@ fn cached_runtime() -> Runtime {
 }
 
 /// The simulator's description of the connector's operations.
-pub fn api(connector: &LoadedConnector) -> &'static ApiDescription {
+pub(crate) fn api(connector: &LoadedConnector) -> &'static ApiDescription {
     ghl_sim::generic::apis()
         .iter()
         .find(|a| a.connector == connector.manifest.id)
@@ -131,7 +131,7 @@ pub fn api(connector: &LoadedConnector) -> &'static ApiDescription {
 
 /// The described operation behind generated action `key`; `None` for a
 /// hand-written action (the social planner's own, tested on their own).
-pub fn described<'a>(api: &'a ApiDescription, key: &str) -> Option<&'a DescribedOperation> {
+pub(crate) fn described<'a>(api: &'a ApiDescription, key: &str) -> Option<&'a DescribedOperation> {
     let found = api.operations.iter().find(|o| o.action.as_deref() == Some(key));
     assert!(
         found.is_some() || api.connector == "ghl-social-planner",
@@ -142,7 +142,7 @@ pub fn described<'a>(api: &'a ApiDescription, key: &str) -> Option<&'a Described
 }
 
 /// Path parameter names in path order.
-pub fn path_params(op: &DescribedOperation) -> Vec<String> {
+pub(crate) fn path_params(op: &DescribedOperation) -> Vec<String> {
     op.path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -160,7 +160,7 @@ fn fact_filled(schema: &Value, field: &str) -> bool {
 
 /// A minimal valid input: required fields sampled; on an agency connection,
 /// the location fields the connection cannot fill are set to the test location.
-pub fn input_for(schema: &Value, company: bool) -> Map<String, Value> {
+pub(crate) fn input_for(schema: &Value, company: bool) -> Map<String, Value> {
     let mut input = match sample(schema, "", Fill::Required) {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -176,7 +176,7 @@ pub fn input_for(schema: &Value, company: bool) -> Map<String, Value> {
 }
 
 /// Where the resource an operation acts on lives, for the input given.
-pub fn key_for(op: &DescribedOperation, input: &Map<String, Value>, scope: &str) -> Option<ResourceKey> {
+pub(crate) fn key_for(op: &DescribedOperation, input: &Map<String, Value>, scope: &str) -> Option<ResourceKey> {
     let res = op.resource.as_ref()?;
     let parents = path_params(op)
         .iter()
@@ -194,7 +194,7 @@ pub fn key_for(op: &DescribedOperation, input: &Map<String, Value>, scope: &str)
 /// For an operation on one resource (get, update, delete), stores one and
 /// points the input at it. The id is the location itself where the id is
 /// the connection's location.
-pub fn seed_target(
+pub(crate) fn seed_target(
     g: &Generated,
     op: &DescribedOperation,
     schema: &Value,
@@ -222,7 +222,7 @@ pub fn seed_target(
 }
 
 /// Checks `value` against a manifest schema, naming what is wrong.
-pub fn check_schema(schema: &Value, value: &Value) -> Result<(), String> {
+pub(crate) fn check_schema(schema: &Value, value: &Value) -> Result<(), String> {
     let validator = jsonschema::validator_for(schema).map_err(|e| format!("the schema does not compile: {e}"))?;
     match validator.iter_errors(value).next() {
         Some(e) => Err(format!("at `{}`: {e}", e.instance_path())),

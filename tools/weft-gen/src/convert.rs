@@ -22,7 +22,7 @@ use std::path::Path;
 
 /// Which side of the API a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Request,
     Response,
 }
@@ -45,7 +45,7 @@ const DROPPED: &[&str] = &[
     "contentEncoding",
 ];
 
-pub struct Converter<'a> {
+pub(crate) struct Converter<'a> {
     docs: &'a mut Docs,
     rules: &'a Rules,
     direction: Direction,
@@ -54,12 +54,12 @@ pub struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
-    pub fn new(docs: &'a mut Docs, rules: &'a Rules, direction: Direction) -> Self {
+    pub(crate) fn new(docs: &'a mut Docs, rules: &'a Rules, direction: Direction) -> Self {
         Converter { docs, rules, direction, stack: Vec::new() }
     }
 
     /// Converts `schema`, found in `file`.
-    pub fn convert(&mut self, schema: &Value, file: &Path) -> Result<Value, GenError> {
+    pub(crate) fn convert(&mut self, schema: &Value, file: &Path) -> Result<Value, GenError> {
         let Value::Object(map) = schema else {
             // `true`/`false` schemas (3.1) pass through.
             return Ok(schema.clone());
@@ -292,7 +292,7 @@ fn nullable(mut out: Map<String, Value>) -> Value {
 
 /// A converted answer schema made lenient: no `required` anywhere, so a field
 /// the API leaves out of an answer does not fail the call. Types still hold.
-pub fn without_required(schema: &Value) -> Value {
+pub(crate) fn without_required(schema: &Value) -> Value {
     match schema {
         Value::Object(map) => Value::Object(
             map.iter().filter(|(k, _)| *k != "required").map(|(k, v)| (k.clone(), without_required(v))).collect(),

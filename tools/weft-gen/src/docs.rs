@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const MAX_HOPS: usize = 32;
 
 /// Loaded documents by canonical path.
-pub struct Docs {
+pub(crate) struct Docs {
     files: HashMap<PathBuf, Value>,
     patches: Vec<Patch>,
 }
@@ -32,12 +32,12 @@ fn unescape(token: &str) -> String {
 }
 
 impl Docs {
-    pub fn new(patches: Vec<Patch>) -> Docs {
+    pub(crate) fn new(patches: Vec<Patch>) -> Docs {
         Docs { files: HashMap::new(), patches }
     }
 
     /// Reads a document (once) and returns its canonical path.
-    pub fn load(&mut self, path: &Path) -> Result<PathBuf, GenError> {
+    pub(crate) fn load(&mut self, path: &Path) -> Result<PathBuf, GenError> {
         let canonical = path.canonicalize().map_err(|source| GenError::Read { path: path.to_owned(), source })?;
         if !self.files.contains_key(&canonical) {
             let mut doc = read(&canonical)?;
@@ -51,7 +51,7 @@ impl Docs {
     }
 
     /// A loaded document.
-    pub fn doc(&self, file: &Path) -> &Value {
+    pub(crate) fn doc(&self, file: &Path) -> &Value {
         self.files.get(file).unwrap_or(&Value::Null)
     }
 
@@ -69,7 +69,7 @@ impl Docs {
 
     /// The value a `$ref` designates, with the file its own refs are relative
     /// to, and a key identifying it (for cycle detection).
-    pub fn deref(&mut self, file: &Path, reference: &str) -> Result<(Value, PathBuf, String), GenError> {
+    pub(crate) fn deref(&mut self, file: &Path, reference: &str) -> Result<(Value, PathBuf, String), GenError> {
         let (target, pointer) = self.target(file, reference)?;
         let doc = self.doc(&target);
         let mut node = doc;
@@ -88,7 +88,7 @@ impl Docs {
 
     /// Follows `$ref`s of a non-schema object (parameter, body, response)
     /// until a plain object, returning it and the file it lives in.
-    pub fn resolve(&mut self, value: &Value, file: &Path) -> Result<(Value, PathBuf), GenError> {
+    pub(crate) fn resolve(&mut self, value: &Value, file: &Path) -> Result<(Value, PathBuf), GenError> {
         let mut current = (value.clone(), file.to_owned());
         for _ in 0..MAX_HOPS {
             let Some(reference) = current.0.get("$ref").and_then(Value::as_str).map(str::to_owned) else {

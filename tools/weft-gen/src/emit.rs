@@ -7,7 +7,7 @@ use crate::generate::{Generated, pretty};
 use std::path::{Path, PathBuf};
 
 /// How the crate finds the shared runtime.
-pub enum CrateStyle<'a> {
+pub(crate) enum CrateStyle<'a> {
     /// A member of the weft workspace: versions and the runtime come from it.
     Workspace,
     /// A crate of its own, depending on the runtime at this path.
@@ -61,7 +61,7 @@ fn cargo_toml(g: &Generated, style: &CrateStyle<'_>) -> String {
 }
 
 /// The crate's files for `g`, generated from `specs` (file names, for the doc comment).
-pub fn crate_files(g: &Generated, specs: &[String], style: &CrateStyle<'_>) -> Result<CrateFiles, GenError> {
+pub(crate) fn crate_files(g: &Generated, specs: &[String], style: &CrateStyle<'_>) -> Result<CrateFiles, GenError> {
     Ok(vec![
         (PathBuf::from("Cargo.toml"), cargo_toml(g, style)),
         (PathBuf::from("src/lib.rs"), lib_rs(g, specs)),
@@ -83,7 +83,7 @@ pub fn write_files(dir: &Path, files: &CrateFiles) -> Result<(), GenError> {
 }
 
 /// The files under `dir` that differ from `files` (missing ones included).
-pub fn drifted(dir: &Path, files: &CrateFiles) -> Vec<PathBuf> {
+pub(crate) fn drifted(dir: &Path, files: &CrateFiles) -> Vec<PathBuf> {
     files
         .iter()
         .filter(|(relative, text)| std::fs::read_to_string(dir.join(relative)).ok().as_deref() != Some(text.as_str()))

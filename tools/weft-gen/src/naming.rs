@@ -3,7 +3,7 @@
 //! needs and what it returns; it never repeats the document's descriptions.
 
 /// `getAllSchedules`, `get-association-by-ID`, `GET-all_templates` → kebab-case.
-pub fn kebab(s: &str) -> String {
+pub(crate) fn kebab(s: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -25,7 +25,7 @@ pub fn kebab(s: &str) -> String {
 }
 
 /// `kebab-case-words` → `Kebab case words`.
-pub fn sentence(kebab: &str) -> String {
+pub(crate) fn sentence(kebab: &str) -> String {
     let words: Vec<&str> = kebab.split('-').filter(|w| !w.is_empty()).collect();
     let mut out = words.join(" ");
     if let Some(first) = out.get(0..1) {
@@ -36,7 +36,7 @@ pub fn sentence(kebab: &str) -> String {
 
 /// A short label from the operation's summary when it is label-like (a few
 /// words), else from its operationId.
-pub fn label(summary: Option<&str>, operation_id: &str) -> String {
+pub(crate) fn label(summary: Option<&str>, operation_id: &str) -> String {
     let summary = summary.map(str::trim).filter(|s| !s.is_empty());
     match summary {
         Some(s) if s.split_whitespace().count() <= 6 && !s.contains(['.', ':', ';', '(']) => {
@@ -56,7 +56,7 @@ pub fn label(summary: Option<&str>, operation_id: &str) -> String {
 }
 
 /// `contacts` → `contact`, `categories` → `category`, `addresses` → `address`.
-pub fn singular(word: &str) -> String {
+pub(crate) fn singular(word: &str) -> String {
     if let Some(stem) = word.strip_suffix("ies") {
         return format!("{stem}y");
     }
@@ -72,12 +72,12 @@ pub fn singular(word: &str) -> String {
 }
 
 /// `contactId` → `Contact id`, for input field titles.
-pub fn field_title(name: &str) -> String {
+pub(crate) fn field_title(name: &str) -> String {
     sentence(&kebab(name))
 }
 
 /// What an action's help says, from its structure.
-pub struct HelpFacts<'a> {
+pub(crate) struct HelpFacts<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub required: Vec<String>,
@@ -101,7 +101,7 @@ fn kinds_text(kinds: &[String]) -> Option<String> {
 }
 
 /// Help text for a generated action.
-pub fn action_help(f: &HelpFacts<'_>) -> String {
+pub(crate) fn action_help(f: &HelpFacts<'_>) -> String {
     let mut parts = vec![format!("Sends `{} {}`", f.method, f.path)];
     if f.required.is_empty() {
         parts[0].push('.');
@@ -131,7 +131,7 @@ pub fn action_help(f: &HelpFacts<'_>) -> String {
 }
 
 /// Help text for a generated trigger.
-pub fn trigger_help(method: &str, path: &str, id: &str, updated: Option<&str>) -> String {
+pub(crate) fn trigger_help(method: &str, path: &str, id: &str, updated: Option<&str>) -> String {
     let base = format!(
         "Polls `{method} {path}` and fires once for each item with a new `{id}`. The first poll records what \
          exists; later polls fire only for what is new."

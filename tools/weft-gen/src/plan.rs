@@ -15,7 +15,7 @@ use weft_manifest::OperationSource;
 use weft_openapi_runtime::table::{Body, BodyField, BodyKind, ListShape, Method, Operation, Output, Param, ParamIn};
 
 /// An operation as found in a document.
-pub struct SourceOp {
+pub(crate) struct SourceOp {
     /// The document's file name.
     pub spec: String,
     /// The document's canonical path.
@@ -28,7 +28,7 @@ pub struct SourceOp {
 }
 
 impl SourceOp {
-    pub fn operation_id(&self) -> String {
+    pub(crate) fn operation_id(&self) -> String {
         self.op
             .get("operationId")
             .and_then(Value::as_str)
@@ -37,11 +37,11 @@ impl SourceOp {
     }
 
     /// `<spec>#<operationId>`: how the overlay names it.
-    pub fn overlay_key(&self) -> String {
+    pub(crate) fn overlay_key(&self) -> String {
         format!("{}#{}", self.spec, self.operation_id())
     }
 
-    pub fn source(&self) -> OperationSource {
+    pub(crate) fn source(&self) -> OperationSource {
         OperationSource {
             spec: self.spec.clone(),
             operation_id: self.operation_id(),
@@ -52,7 +52,7 @@ impl SourceOp {
 }
 
 /// Every operation of a document, in document order.
-pub fn operations(docs: &Docs, file: &Path) -> Vec<SourceOp> {
+pub(crate) fn operations(docs: &Docs, file: &Path) -> Vec<SourceOp> {
     let spec = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
     let mut out = Vec::new();
     let Some(paths) = docs.doc(file).get("paths").and_then(Value::as_object) else { return out };
@@ -83,13 +83,13 @@ struct ParamInfo {
 }
 
 /// What became of one operation.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Planned(Box<Planned>),
     Unavailable { source: OperationSource, reason: String, described: Option<Box<DescribedOperation>> },
 }
 
 /// An operation ready to become an action.
-pub struct Planned {
+pub(crate) struct Planned {
     pub source: OperationSource,
     /// The key before uniqueness is settled.
     pub key: String,
@@ -139,7 +139,7 @@ fn unavailable(src: &SourceOp, reason: impl Into<String>) -> Outcome {
 }
 
 /// Plans one operation.
-pub fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result<Outcome, GenError> {
+pub(crate) fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result<Outcome, GenError> {
     let ov = overlay.operations.get(&src.overlay_key()).cloned().unwrap_or_default();
     if let Some(reason) = &ov.skip {
         return Ok(unavailable(src, reason.clone()));
@@ -385,7 +385,7 @@ fn add_input(
 }
 
 /// `{name}` variables of a path template, in order.
-pub fn template_vars(path: &str) -> Vec<String> {
+pub(crate) fn template_vars(path: &str) -> Vec<String> {
     path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(v, _)| v.to_string())).collect()
 }
 

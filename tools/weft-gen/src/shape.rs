@@ -56,7 +56,7 @@ fn object_items(schema: &Value) -> Option<&Value> {
 
 /// Finds the item array of a list answer: the answer itself, a top-level
 /// array property, or one nested one level down (e.g. `results.tags`).
-pub fn find_list(answer: &Value, path_noun: &str) -> Option<(ListShape, Value)> {
+pub(crate) fn find_list(answer: &Value, path_noun: &str) -> Option<(ListShape, Value)> {
     if let Some(item) = object_items(answer) {
         return shape_for(String::new(), path_noun, item);
     }
@@ -98,19 +98,19 @@ fn shape_for(pointer: String, list_name: &str, item: &Value) -> Option<(ListShap
 
 /// The noun a list's items are, for trigger keys: the items property, or the
 /// path's last word when the property is generic (`data`).
-pub fn item_noun(shape: &ListShape, path: &str) -> String {
+pub(crate) fn item_noun(shape: &ListShape, path: &str) -> String {
     let prop = shape.items.rsplit('/').next().unwrap_or_default();
     let word = if prop.is_empty() || GENERIC_ITEMS.contains(&prop) { last_word(path) } else { prop.to_string() };
     singular(&crate::naming::kebab(&word))
 }
 
 /// The last literal segment of a path (`/contacts/{id}/notes` → `notes`).
-pub fn last_word(path: &str) -> String {
+pub(crate) fn last_word(path: &str) -> String {
     path.split('/').rev().find(|s| !s.is_empty() && !s.starts_with('{')).unwrap_or("item").to_string()
 }
 
 /// The wire names a request can page with, and their schemas.
-pub struct PagingInputs<'a> {
+pub(crate) struct PagingInputs<'a> {
     pub query: &'a BTreeMap<String, Value>,
     pub body: &'a BTreeMap<String, Value>,
 }
@@ -131,7 +131,7 @@ fn page_size(schema: Option<&Value>) -> u32 {
 }
 
 /// How a list operation pages, from the names of its parameters and its answer.
-pub fn detect_paging(inputs: &PagingInputs<'_>, answer: Option<&Value>) -> Option<Paging> {
+pub(crate) fn detect_paging(inputs: &PagingInputs<'_>, answer: Option<&Value>) -> Option<Paging> {
     for (names, in_body) in [(inputs.query, false), (inputs.body, true)] {
         let has = |n: &str| names.contains_key(n);
         let limit_name = ["limit", "pageLimit", "pageSize", "pageLength"].into_iter().find(|n| has(n));
@@ -198,7 +198,7 @@ pub fn detect_paging(inputs: &PagingInputs<'_>, answer: Option<&Value>) -> Optio
 }
 
 /// A path with parameter names blanked and no trailing slash: `/contacts/{}/notes`.
-pub fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let segments: Vec<&str> = path
         .trim_end_matches('/')
         .split('/')
@@ -210,7 +210,7 @@ pub fn normalize(path: &str) -> String {
 
 /// Where a resource sits in an answer: the answer itself when it has an id,
 /// else the one object property that has one.
-pub fn entity_in(answer: &Value) -> Option<(String, String)> {
+pub(crate) fn entity_in(answer: &Value) -> Option<(String, String)> {
     if let Some(id) = field_of(answer, ID_FIELDS) {
         return Some((String::new(), id));
     }
@@ -225,7 +225,7 @@ pub fn entity_in(answer: &Value) -> Option<(String, String)> {
 }
 
 /// The resource an operation acts on, from its path, method and shapes.
-pub fn detect_resource(
+pub(crate) fn detect_resource(
     method: Method,
     path: &str,
     read: bool,

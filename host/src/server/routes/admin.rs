@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_workspace, list_workspaces))
         .routes(routes!(create_api_key, list_api_keys))
@@ -20,13 +20,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewWorkspace {
+pub(crate) struct NewWorkspace {
     /// Lowercase letters, digits and dashes.
     pub name: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct WorkspaceInfo {
+pub(crate) struct WorkspaceInfo {
     pub name: String,
 }
 
@@ -60,14 +60,14 @@ async fn list_workspaces(State(state): State<AppState>, _: Admin) -> Result<Json
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewApiKey {
+pub(crate) struct NewApiKey {
     /// What the key is for.
     #[serde(default)]
     pub label: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CreatedApiKey {
+pub(crate) struct CreatedApiKey {
     #[serde(flatten)]
     pub info: ApiKeyInfo,
     /// The key itself; shown only now.

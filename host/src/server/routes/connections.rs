@@ -3,9 +3,9 @@
 use super::connectors::connector;
 use crate::Secret;
 use crate::connections::{ConnectionInfo, NewTokenConnection};
+use crate::error::ErrorCode;
 use crate::server::AppState;
 use crate::server::auth::Workspace;
-use crate::error::ErrorCode;
 use crate::server::problem::{ApiJson, Problem};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_connection, list_connections))
         .routes(routes!(start_oauth))
@@ -28,7 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NewConnection {
+pub(crate) struct NewConnection {
     pub name: String,
     pub connector: String,
     /// The static token (e.g. a GHL private integration token); never shown again.
@@ -77,7 +77,7 @@ async fn list_connections(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StartOAuth {
+pub(crate) struct StartOAuth {
     pub name: String,
     pub connector: String,
     #[serde(default)]
@@ -86,7 +86,7 @@ pub struct StartOAuth {
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AuthorizeUrl {
+pub(crate) struct AuthorizeUrl {
     /// Send the user here; they come back to `/v1/oauth/callback`.
     pub authorize_url: String,
 }
@@ -108,7 +108,7 @@ async fn start_oauth(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct Callback {
+pub(crate) struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
@@ -130,7 +130,11 @@ async fn oauth_callback(
         ));
     }
     let (Some(code), Some(oauth_state)) = (q.code, q.state) else {
-        return Err(Problem::new(StatusCode::BAD_REQUEST, ErrorCode::OauthFailed, "the callback needs `code` and `state`"));
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::OauthFailed,
+            "the callback needs `code` and `state`",
+        ));
     };
     let registry = state.registry.clone();
     let lookup = move |id: &str| registry.get(id).map(|c| c.manifest.clone());
@@ -171,7 +175,7 @@ async fn delete_connection(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TestResult {
+pub(crate) struct TestResult {
     pub ok: bool,
     /// The action the test ran.
     pub action: String,

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_connectors))
         .routes(routes!(get_connector))
@@ -24,13 +24,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub key: String,
     pub label: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ConnectorSummary {
+pub(crate) struct ConnectorSummary {
     pub id: String,
     pub name: String,
     pub version: String,
@@ -39,7 +39,7 @@ pub struct ConnectorSummary {
     pub actions: Vec<Entry>,
 }
 
-pub fn connector(state: &AppState, id: &str) -> Result<Arc<LoadedConnector>, Problem> {
+pub(crate) fn connector(state: &AppState, id: &str) -> Result<Arc<LoadedConnector>, Problem> {
     state.registry.get(id).ok_or_else(|| Problem::not_found(format!("no connector `{id}` is loaded")))
 }
 
@@ -112,7 +112,7 @@ async fn get_action(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RunAction {
+pub(crate) struct RunAction {
     /// The connection's name.
     pub connection: String,
     /// The action's input, valid against its input schema.
@@ -122,7 +122,7 @@ pub struct RunAction {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ActionOutput {
+pub(crate) struct ActionOutput {
     /// The action's output, valid against its output schema.
     #[schema(value_type = Object)]
     pub output: Value,
@@ -149,7 +149,7 @@ async fn run_action(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OptionsRequest {
+pub(crate) struct OptionsRequest {
     /// The trigger or action key.
     pub key: String,
     /// The input field with the dropdown.

@@ -1,7 +1,7 @@
 //! The HTTP API's routes, grouped by resource.
 
-pub mod admin;
-pub mod connections;
-pub mod connectors;
-pub mod ops;
-pub mod subscriptions;
+pub(super) mod admin;
+pub(super) mod connections;
+pub(super) mod connectors;
+pub(super) mod ops;
+pub(super) mod subscriptions;

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_subscription, list_subscriptions))
         .routes(routes!(get_subscription, delete_subscription))
@@ -30,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CreateSubscription {
+pub(crate) struct CreateSubscription {
     pub name: String,
     pub connector: String,
     pub trigger: String,
@@ -55,7 +55,7 @@ pub struct CreateSubscription {
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CreatedSubscription {
+pub(crate) struct CreatedSubscription {
     pub subscription: Subscription,
     /// The generated webhook signing secret; returned only now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,7 +171,7 @@ async fn resume(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct EventsQuery {
+pub(crate) struct EventsQuery {
     /// Events after this sequence number (the `next` of the previous page); 0 for the first.
     pub after: Option<i64>,
     /// At most this many (1-1000, default 100).
@@ -179,7 +179,7 @@ pub struct EventsQuery {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EventPage {
+pub(crate) struct EventPage {
     pub events: Vec<StoredEvent>,
     /// Pass as `after` for the next page.
     pub next: i64,
@@ -204,7 +204,7 @@ async fn events(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct DeliveriesQuery {
+pub(crate) struct DeliveriesQuery {
     /// `pending`, `delivered` or `dead`.
     pub status: Option<String>,
 }
@@ -236,14 +236,14 @@ async fn deliveries(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReplayRequest {
+pub(crate) struct ReplayRequest {
     /// One dead delivery's sequence number; all dead ones when absent.
     #[serde(default)]
     pub seq: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Replayed {
+pub(crate) struct Replayed {
     pub replayed: u64,
 }
 

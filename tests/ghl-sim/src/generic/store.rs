@@ -68,7 +68,7 @@ fn not_found(call: &Call<'_>) -> ApiError {
 
 /// Fields a request gives a resource: its body's.
 /// Where the social planner's posts are kept (the collection of the posts operations).
-pub const SOCIAL_POSTS: &str = "/social-media-posting/{}/posts";
+pub(super) const SOCIAL_POSTS: &str = "/social-media-posting/{}/posts";
 
 fn fields_of(call: &Call<'_>) -> Map<String, Value> {
     let mut fields = match &call.body {

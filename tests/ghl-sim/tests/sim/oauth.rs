@@ -8,25 +8,25 @@ use serde_json::{Value, json};
 
 use crate::common::{Harness, VERSION, harness, send};
 
-pub const CLIENT_ID: &str = "66a0b1c2d3e4f5a6b7c8d9e0-m0abcdef";
-pub const CLIENT_SECRET: &str = "sim-secret-1";
-pub const OAUTH_LOCATION: &str = "oAuthLoc8h8vShlRW1KT";
+pub(crate) const CLIENT_ID: &str = "66a0b1c2d3e4f5a6b7c8d9e0-m0abcdef";
+pub(crate) const CLIENT_SECRET: &str = "sim-secret-1";
+pub(crate) const OAUTH_LOCATION: &str = "oAuthLoc8h8vShlRW1KT";
 const TAG_READ: &str = "socialplanner/tag.readonly";
 const ACCOUNT_READ: &str = "socialplanner/account.readonly";
 
 /// A harness with one registered app.
-pub async fn oauth_harness() -> Harness {
+pub(crate) async fn oauth_harness() -> Harness {
     let h = harness().await;
     h.running.sim.register_oauth_app(CLIENT_ID, CLIENT_SECRET);
     h
 }
 
 /// `POST /oauth/token` with a form body.
-pub async fn token(h: &Harness, fields: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn token(h: &Harness, fields: &[(&str, &str)]) -> (u16, Value) {
     send(h.raw(Method::POST, "/oauth/token").form(fields)).await
 }
 
-pub async fn exchange(h: &Harness, code: &str) -> (u16, Value) {
+pub(crate) async fn exchange(h: &Harness, code: &str) -> (u16, Value) {
     let fields = [
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),
@@ -38,7 +38,7 @@ pub async fn exchange(h: &Harness, code: &str) -> (u16, Value) {
     token(h, &fields).await
 }
 
-pub async fn refresh(h: &Harness, refresh_token: &str) -> (u16, Value) {
+pub(crate) async fn refresh(h: &Harness, refresh_token: &str) -> (u16, Value) {
     let fields = [
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),

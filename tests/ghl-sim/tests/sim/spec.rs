@@ -11,7 +11,7 @@ use crate::common::{Harness, LOCATION, harness, send};
 
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/ghl/apps/social-media-posting.json");
 
-pub fn spec_path() -> PathBuf {
+pub(crate) fn spec_path() -> PathBuf {
     let path = PathBuf::from(SPEC);
     assert!(
         path.is_file(),
@@ -27,7 +27,7 @@ pub fn spec_path() -> PathBuf {
 /// `type` of the account schemas, post `status`/`type`, and so on. They are relaxed to
 /// accept strings. The asserted pointers are the ones the simulator's answers rely on or
 /// that ghl-api.md names, so a fixed spec shows up here.
-pub fn patched_spec() -> Value {
+pub(crate) fn patched_spec() -> Value {
     let mut spec = load_spec(spec_path()).unwrap_or_else(|e| panic!("{e}"));
     let patched = relax_strings_typed_as_object(&mut spec);
     for known in [
