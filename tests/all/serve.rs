@@ -38,12 +38,18 @@ pub(crate) fn write_config(dir: &Path) -> PathBuf {
 
 impl Server {
     pub(crate) async fn start(config: &Path, log: PathBuf) -> Server {
+        Server::start_with_env(config, log, &[]).await
+    }
+
+    /// Starts `weft serve` with these environment variables set.
+    pub(crate) async fn start_with_env(config: &Path, log: PathBuf, env: &[(&str, &str)]) -> Server {
         // Only what this start writes counts: the log may hold earlier runs.
         let offset = std::fs::metadata(&log).map(|m| m.len() as usize).unwrap_or(0);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log");
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
             .args(["serve", "--config", config.to_str().expect("utf-8")])
             .env("RUST_LOG", "weft=info")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(file)
             .kill_on_drop(true)
@@ -392,4 +398,45 @@ async fn a_bad_component_is_skipped_and_a_new_version_is_picked_up_without_losin
     assert_eq!(sink.tag_names(), ["before the upgrade", "after the upgrade"].map(String::from).into());
     assert_eq!(sink.all().len(), 2, "nothing re-seeded or redelivered");
     assert!(server.terminate().await.success());
+}
+
+/// Starts a server with `log_format` in its config (or none) and `env`, makes
+/// a call that fails and one that works, stops it, and returns what it logged.
+async fn log_of_a_run(log_format: Option<&str>, env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = write_config(dir.path());
+    if let Some(format) = log_format {
+        let text = std::fs::read_to_string(&config).expect("config");
+        let text = text.replace("[server]\n", &format!("[server]\nlog_format = \"{format}\"\n"));
+        std::fs::write(&config, text).expect("config");
+    }
+    let log = dir.path().join("serve.log");
+    let server = Server::start_with_env(&config, log.clone(), env).await;
+    let (status, _, _) = server.call(Method::GET, "/v1/connectors", Some("not-a-key"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = server.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(server.terminate().await.success());
+    std::fs::read_to_string(&log).expect("log")
+}
+
+fn assert_json_lines(log: &str) {
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 3, "a start, a request and a stop are logged:\n{log}");
+    for line in &lines {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        assert!(value.get("level").is_some() && value.get("timestamp").is_some(), "{line}");
+        assert!(value.get("message").and_then(Value::as_str).is_some(), "{line}");
+    }
+    assert!(lines.iter().any(|l| l.contains("weft serving on http://")), "the address is logged:\n{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_from_the_config_or_the_environment() {
+    assert_json_lines(&log_of_a_run(Some("json"), &[]).await);
+    assert_json_lines(&log_of_a_run(None, &[("WEFT_LOG_FORMAT", "json")]).await);
+    let plain = log_of_a_run(None, &[]).await;
+    assert!(plain.contains("weft serving on http://"), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "no colour codes when stderr is not a terminal:\n{plain}");
+    assert!(serde_json::from_str::<Value>(plain.lines().next().unwrap_or_default()).is_err(), "plain by default");
 }

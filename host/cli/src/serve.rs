@@ -21,9 +21,16 @@ pub(crate) async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
     if args.check {
         return check(&config).await;
     }
+    let format = config.server.log_format;
     let host = Arc::new(weft::Host::open(config).await.map_err(|e| e.to_string())?);
     let running = weft::server::start(host).await.map_err(|e| format!("{e:#}"))?;
-    eprintln!("weft serving on http://{} (API under /v1, OpenAPI at /v1/openapi.json)", running.addr);
+    let url = format!("http://{}", running.addr);
+    let line = format!("weft serving on {url} (API under /v1, OpenAPI at /v1/openapi.json)");
+    match format {
+        // Every line on stderr is a JSON object when JSON was asked for.
+        weft::LogFormat::Json => tracing::info!(%url, "{line}"),
+        weft::LogFormat::Pretty => eprintln!("{line}"),
+    }
     crate::run::wait_for_signal().await;
     tracing::info!("shutting down: finishing calls, polls and deliveries in flight");
     running.shutdown().await;
