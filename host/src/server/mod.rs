@@ -43,6 +43,7 @@ pub struct AppState {
 #[openapi(
     info(title = "weft", description = "Connectors as sandboxed WebAssembly components: connections, triggers, actions."),
     modifiers(&SecuritySchemes),
+    components(schemas(crate::error::ErrorCode)),
     tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"))
 )]
 struct ApiDoc;
