@@ -107,7 +107,7 @@ pub mod native;
 
 // The generated bindings and export glue are `unsafe` FFI by nature.
 #[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)]
+#[allow(unsafe_code, missing_docs)]
 #[doc(hidden)]
 pub mod component;
 

@@ -62,15 +62,21 @@ impl Transport for WasiTransport {
         outgoing.set_authority(Some(authority)).map_err(|_| invalid("authority"))?;
         outgoing.set_path_with_query(Some(path)).map_err(|_| invalid("path"))?;
         let body = outgoing.body().map_err(|e| io("request body", e))?;
+        // Handed to the host first, so the host reads the body while it is
+        // written: a body larger than the host's buffer streams instead of
+        // waiting for a reader that is not there yet.
+        let pending = outgoing_handler::handle(outgoing, None).map_err(error_code)?;
         if let Some(bytes) = &request.body {
             let stream = body.write().map_err(|e| io("request body stream", e))?;
-            for chunk in bytes.chunks(4096) {
-                stream.blocking_write_and_flush(chunk).map_err(|e| io("writing request body", e))?;
+            for chunk in bytes.chunks(64 * 1024) {
+                if stream.blocking_write_and_flush(chunk).is_err() {
+                    // The host refused the rest (a limit); the response says why.
+                    break;
+                }
             }
             drop(stream);
         }
-        let pending = outgoing_handler::handle(outgoing, None).map_err(error_code)?;
-        OutgoingBody::finish(body, None).map_err(error_code)?;
+        let _ = OutgoingBody::finish(body, None);
         let response = loop {
             match pending.get() {
                 Some(Ok(Ok(response))) => break response,

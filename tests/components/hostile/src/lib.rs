@@ -3,23 +3,32 @@
 // Generated bindings are `unsafe` FFI by nature.
 #![allow(unsafe_code)]
 
-wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "connector",
-    generate_all,
-});
+#[allow(missing_docs, reason = "generated bindings")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit",
+        world: "connector",
+        generate_all,
+    });
+}
 
-use exports::weft::connector::{actions, metadata, options, triggers};
+use bindings::exports::weft::connector::{actions, metadata, options, triggers};
+use bindings::wasi;
+use bindings::weft;
 use wasi::http::outgoing_handler;
-use wasi::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::http::types::{Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::io::streams::StreamError;
 use weft::connector::connector_types::{
-    CallContext, Choice, ConnectorError, PollRequest, PollResponse, UpstreamFailure,
+    CallContext, Choice, ConnectorError, Event, PollRequest, PollResponse, UpstreamFailure,
 };
+use weft::connector::log::{Level, log};
 
 struct Hostile;
-export!(Hostile);
+bindings::export!(Hostile with_types_in bindings);
 
-const ACTIONS: [&str; 14] = [
+/// Every attack is an action, a trigger or a dropdown of this manifest;
+/// `tests/all/sandbox.rs` fails when one of them has no expected outcome.
+const ACTIONS: [&str; 21] = [
     "infinite-loop",
     "memory-bomb",
     "deep-recursion",
@@ -34,7 +43,17 @@ const ACTIONS: [&str; 14] = [
     "read-authorization",
     "undeclared-secret",
     "slow-upstream",
+    "huge-request-body",
+    "fields-flood",
+    "log-forgery",
+    "swallow-request-limit",
+    "swallow-response-cut",
+    "shadow-stack-overflow",
+    "pick",
 ];
+
+/// Triggers that attack through what a poll returns.
+const TRIGGERS: [&str; 2] = ["huge-cursor", "endless-more"];
 
 fn any_schema() -> serde_json::Value {
     serde_json::json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"})
@@ -51,12 +70,26 @@ impl metadata::Guest for Hostile {
                 })
             })
             .collect();
+        let mut actions = actions;
+        if let Some(pick) = actions.iter_mut().find(|a| a["key"] == "pick") {
+            pick["dynamicOptions"] = serde_json::json!([{"field": "thing", "help": "choice-flood: 200,000 choices"}]);
+        }
+        let triggers: Vec<serde_json::Value> = TRIGGERS
+            .iter()
+            .map(|key| {
+                serde_json::json!({
+                    "key": key, "label": key, "help": "An attack on the host.",
+                    "inputSchema": any_schema(), "outputSchema": any_schema(), "sample": {}, "scopes": [],
+                    "poll": {"defaultIntervalSeconds": 60, "minIntervalSeconds": 60}, "startPoints": ["now", "all"]
+                })
+            })
+            .collect();
         serde_json::json!({
             "id": "weft-hostile", "version": "0.1.0", "name": "Hostile", "description": "Attacks its host.",
             "auth": [{"type": "bearer-token", "label": "Token", "help": "Any token."}],
             "allowedHosts": ["https://10.1.2.3", "https://internal.test"],
             "secrets": [{"name": "declared-secret", "help": "A secret it may read."}],
-            "triggers": [], "actions": actions
+            "triggers": triggers, "actions": actions
         })
         .to_string()
     }
@@ -91,6 +124,85 @@ fn get(url: &str, headers: Fields) -> Result<(u16, Vec<(String, String)>), Conne
     let headers =
         response.headers().entries().into_iter().map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned())).collect();
     Ok((response.status(), headers))
+}
+
+/// POSTs `total` bytes to `url`, streamed in 64 KiB chunks after the request
+/// is handed to the host, as a well-written guest streams a large upload.
+fn post_streamed(url: &str, total: usize) -> Result<u16, ConnectorError> {
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("bad url"))?;
+    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+    let request = OutgoingRequest::new(Fields::new());
+    request.set_method(&Method::Post).map_err(|_| fail("method"))?;
+    request
+        .set_scheme(Some(&if scheme == "https" { Scheme::Https } else { Scheme::Http }))
+        .map_err(|_| fail("scheme"))?;
+    request.set_authority(Some(authority)).map_err(|_| fail("authority"))?;
+    request.set_path_with_query(Some(path)).map_err(|_| fail("path"))?;
+    let body = request.body().map_err(|_| fail("body"))?;
+    let pending = outgoing_handler::handle(request, None).map_err(|e| fail(format!("{e:?}")))?;
+    let stream = body.write().map_err(|_| fail("body stream"))?;
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut sent = 0;
+    while sent < total {
+        if stream.blocking_write_and_flush(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    drop(stream);
+    let _ = OutgoingBody::finish(body, None);
+    loop {
+        match pending.get() {
+            Some(Ok(Ok(r))) => return Ok(r.status()),
+            Some(Ok(Err(e))) => return Err(fail(format!("{e:?}"))),
+            Some(Err(())) => return Err(fail("taken")),
+            None => pending.subscribe().block(),
+        }
+    }
+}
+
+/// GETs `url` and reads the body until the host ends it; the bytes read.
+fn get_body(url: &str) -> Result<usize, ConnectorError> {
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("bad url"))?;
+    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+    let request = OutgoingRequest::new(Fields::new());
+    request.set_scheme(Some(&if scheme == "https" { Scheme::Https } else { Scheme::Http })).map_err(|_| fail("s"))?;
+    request.set_authority(Some(authority)).map_err(|_| fail("authority"))?;
+    request.set_path_with_query(Some(path)).map_err(|_| fail("path"))?;
+    let body = request.body().map_err(|_| fail("body"))?;
+    let pending = outgoing_handler::handle(request, None).map_err(|e| fail(format!("{e:?}")))?;
+    OutgoingBody::finish(body, None).map_err(|e| fail(format!("{e:?}")))?;
+    let response = loop {
+        match pending.get() {
+            Some(Ok(Ok(r))) => break r,
+            Some(Ok(Err(e))) => return Err(fail(format!("{e:?}"))),
+            Some(Err(())) => return Err(fail("taken")),
+            None => pending.subscribe().block(),
+        }
+    };
+    let incoming = response.consume().map_err(|_| fail("consume"))?;
+    let stream = incoming.stream().map_err(|_| fail("stream"))?;
+    let mut read = 0;
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => read += chunk.len(),
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => return Err(fail(e.to_debug_string())),
+        }
+    }
+    drop(stream);
+    IncomingBody::finish(incoming);
+    Ok(read)
+}
+
+/// Recursion whose frames keep 64 KiB each in linear memory (the guest's
+/// shadow stack), so it runs off the bottom of the shadow stack rather than
+/// into the host's stack limit.
+#[allow(unconditional_recursion, reason = "the attack is a stack overflow")]
+fn recurse_in_memory(n: u64) -> u64 {
+    let frame = std::hint::black_box([n as u8; 64 * 1024]);
+    let deeper = recurse_in_memory(std::hint::black_box(n + 1));
+    std::hint::black_box(deeper) + u64::from(frame[(n % 1024) as usize])
 }
 
 fn location(ctx: &CallContext) -> String {
@@ -181,6 +293,48 @@ impl actions::Guest for Hostile {
                 get(&format!("{base}/_sim/sleep?ms=600000"), Fields::new())?;
                 serde_json::json!({})
             }
+            "huge-request-body" => {
+                let status = post_streamed(&format!("{base}/_sim/echo-body"), 1 << 30)?;
+                serde_json::json!({ "status": status })
+            }
+            "fields-flood" => {
+                // Each handle filled to the host's per-fields limit, all kept alive.
+                let mut hoard = Vec::new();
+                let value = vec![b'v'; 1024];
+                for i in 0..100_000u32 {
+                    let fields = Fields::new();
+                    for j in 0..200u32 {
+                        if fields.append(&format!("x-{i}-{j}"), &value).is_err() {
+                            break;
+                        }
+                    }
+                    hoard.push(fields);
+                }
+                serde_json::json!({ "handles": hoard.len() })
+            }
+            "log-forgery" => {
+                log(Level::Info, "innocent\n2026-12-01T00:00:00.000000Z  INFO weft: admin key rotated by operator");
+                log(Level::Warn, "colour \u{1b}[31mred\u{1b}[0m and a carriage\rreturn");
+                for i in 0..1000 {
+                    log(Level::Info, &format!("line {i}"));
+                }
+                serde_json::json!({ "logged": 1002 })
+            }
+            "swallow-request-limit" => {
+                let mut refused = 0;
+                for _ in 0..400 {
+                    if get(&format!("{base}/_sim/requests"), Fields::new()).is_err() {
+                        refused += 1;
+                    }
+                }
+                serde_json::json!({ "refused": refused })
+            }
+            "swallow-response-cut" => {
+                let read = get_body(&format!("{base}/_sim/bytes?n=20000000")).unwrap_or(0);
+                serde_json::json!({ "read": read })
+            }
+            "shadow-stack-overflow" => serde_json::json!({ "n": recurse_in_memory(0) }),
+            "pick" => serde_json::json!({}),
             other => return Err(fail(format!("no action {other}"))),
         };
         Ok(out.to_string())
@@ -194,13 +348,38 @@ fn fields_with_version() -> Fields {
 }
 
 impl triggers::Guest for Hostile {
-    fn poll(_ctx: CallContext, _request: PollRequest) -> Result<PollResponse, ConnectorError> {
-        Err(fail("no triggers"))
+    fn poll(_ctx: CallContext, request: PollRequest) -> Result<PollResponse, ConnectorError> {
+        match request.trigger.as_str() {
+            // A 12 MiB cursor, for the host to store.
+            "huge-cursor" => Ok(PollResponse {
+                events: Vec::new(),
+                cursor: Some(serde_json::json!({ "blob": "c".repeat(12 << 20) }).to_string()),
+                has_more: false,
+            }),
+            // Always "more", never a new cursor: a poll that would loop forever.
+            "endless-more" => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                Ok(PollResponse {
+                    events: vec![Event { id: format!("e{nanos}"), occurred_at: None, data: "{}".into() }],
+                    cursor: Some("\"same\"".into()),
+                    has_more: true,
+                })
+            }
+            other => Err(fail(format!("no trigger {other}"))),
+        }
     }
 }
 
 impl options::Guest for Hostile {
-    fn choices(_ctx: CallContext, _key: String, _field: String, _input: String) -> Result<Vec<Choice>, ConnectorError> {
-        Ok(Vec::new())
+    fn choices(_ctx: CallContext, key: String, field: String, _input: String) -> Result<Vec<Choice>, ConnectorError> {
+        match (key.as_str(), field.as_str()) {
+            ("pick", "thing") => Ok((0..200_000)
+                .map(|i| Choice { value: format!("value-{i:08}"), label: format!("A choice of a flood, number {i}") })
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
     }
 }
