@@ -15,7 +15,9 @@ use weft_manifest::{
     StartPoint, TokenKind, Trigger, schema_of,
 };
 
+/// The connector's id, declared in its manifest; the host registers the connector under it.
 pub const ID: &str = "ghl-social-planner";
+/// Base URL of the GoHighLevel API: its OAuth token endpoint and the only host the connector may call.
 pub const GHL_API: &str = "https://services.leadconnectorhq.com";
 
 fn sample<T: serde::Serialize>(v: T) -> Value {

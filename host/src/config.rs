@@ -37,12 +37,15 @@ pub struct HostConfig {
     pub limits: Limits,
     /// Per-connector settings, by connector id.
     pub connectors: BTreeMap<String, ConnectorSettings>,
+    /// What connectors may reach beyond public https (`[egress]`).
     pub egress: EgressConfig,
     /// Fixed DNS answers (`name = ["ip", …]`), like curl's `--resolve`.
     pub static_hosts: HashMap<String, Vec<IpAddr>>,
     /// Where the database and the master key file live.
     pub data_dir: Option<PathBuf>,
+    /// How subscriptions are polled (`[scheduler]`).
     pub scheduler: crate::subscriptions::SchedulerSettings,
+    /// How events are delivered (`[delivery]`).
     pub delivery: crate::subscriptions::DeliverySettings,
     /// `weft serve`: the HTTP API.
     pub server: ServerSettings,
@@ -64,10 +67,13 @@ pub struct ServerSettings {
     pub admin_key: Option<crate::Secret>,
 }
 
+/// How `weft serve` writes its log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
     Pretty,
+    /// One JSON object per line, for a log collector.
     Json,
 }
 
@@ -121,6 +127,7 @@ impl HostConfig {
         Self::parse(&text).map_err(|e| format!("config {}: {e}", path.display()))
     }
 
+    /// Parses config text and applies the environment overrides; unknown keys are refused.
     pub fn parse(text: &str) -> Result<HostConfig, String> {
         let mut config: HostConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
         config.apply_env(|name| std::env::var(name).ok())?;

@@ -8,20 +8,48 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectorFailure {
+    /// The input or configuration is wrong: tell the user, do not retry.
     #[error("invalid input{}: {message}", field.as_ref().map(|f| format!(" `{f}`")).unwrap_or_default())]
-    InvalidInput { field: Option<String>, message: String },
+    InvalidInput {
+        /// The field to blame (a JSON pointer or a field name); `None` when no one field is.
+        field: Option<String>,
+        /// What is wrong with it, for the user.
+        message: String,
+    },
+    /// The API refused the credential, after any refresh the host could make.
     #[error("the API refused the credential: {0}; reconnect the account")]
     Unauthorized(String),
+    /// The credential works but lacks a permission.
     #[error("{}{message}", scope.as_ref().map(|s| format!("missing scope `{s}`: ")).unwrap_or_else(|| "forbidden: ".into()))]
-    Forbidden { scope: Option<String>, message: String },
+    Forbidden {
+        /// The missing scope, when the API or the connector knows it.
+        scope: Option<String>,
+        /// The refusal, as the connector reports it.
+        message: String,
+    },
+    /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The API throttled the call: wait, then retry.
     #[error("rate limited{}: {message}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
-    RateLimited { retry_after: Option<Duration>, message: String },
+    RateLimited {
+        /// How long the API asked to wait; `None` when it did not say.
+        retry_after: Option<Duration>,
+        /// The throttling answer, as the connector reports it.
+        message: String,
+    },
+    /// A passing fault (timeout, 5xx, dropped connection): retry with backoff.
     #[error("temporary failure, retry later: {0}")]
     Transient(String),
+    /// The API answered in a way the connector cannot use and retrying may not fix.
     #[error("the API failed{}: {message}", status.map(|s| format!(" with {s}")).unwrap_or_default())]
-    Upstream { status: Option<u16>, message: String },
+    Upstream {
+        /// The HTTP status the API answered with; `None` when there was no usable answer.
+        status: Option<u16>,
+        /// What was wrong with the answer.
+        message: String,
+    },
+    /// A bug in the connector.
     #[error("the connector failed: {0}")]
     Internal(String),
 }
@@ -196,10 +224,28 @@ impl CallError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
+    /// The component file could not be read.
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The component file.
+        path: String,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// The file does not compile or instantiate as a weft connector, or its manifest call failed.
     #[error("{path} is not a weft connector component: {reason:#}")]
-    NotAComponent { path: String, reason: anyhow::Error },
+    NotAComponent {
+        /// The component file.
+        path: String,
+        /// What compiling, linking or instantiating it reported.
+        reason: anyhow::Error,
+    },
+    /// The manifest does not parse or check, or a schema or sample in it is wrong.
     #[error("the manifest of {path} is invalid: {problems}")]
-    BadManifest { path: String, problems: String },
+    BadManifest {
+        /// The component file.
+        path: String,
+        /// Every problem found, joined by `; `.
+        problems: String,
+    },
 }

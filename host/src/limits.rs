@@ -41,14 +41,17 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// `memory_mib` in bytes: the most memory one instance may grow to.
     pub fn memory_bytes(&self) -> usize {
         usize::try_from(self.memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
     }
 
+    /// `call_timeout_ms` as a duration: the wall-clock time a whole call may take.
     pub fn call_timeout(&self) -> Duration {
         Duration::from_millis(self.call_timeout_ms)
     }
 
+    /// `request_timeout_ms` as a duration: the longest wait for one outbound request's answer.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }

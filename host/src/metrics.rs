@@ -15,6 +15,7 @@ struct Family {
     values: BTreeMap<Labels, f64>,
 }
 
+/// The host's counters, rendered for `/metrics` in the Prometheus text format.
 #[derive(Default)]
 pub struct Metrics {
     families: Mutex<BTreeMap<&'static str, Family>>,
@@ -33,26 +34,31 @@ impl Metrics {
         *family.values.entry(labels).or_insert(0.0) += by;
     }
 
+    /// Counts one trigger poll of `connector`; `outcome` is `ok`, `seeded` or `failed`.
     pub fn poll(&self, connector: &str, outcome: &str) {
         let labels = vec![("connector", connector.to_string()), ("outcome", outcome.to_string())];
         self.add("weft_polls_total", "counter", "Trigger polls by connector and outcome.", labels, 1.0);
     }
 
+    /// Counts new events of `connector` committed to the outbox.
     pub fn events(&self, connector: &str, count: usize) {
         let labels = vec![("connector", connector.to_string())];
         self.add("weft_events_total", "counter", "New events committed to the outbox.", labels, count as f64);
     }
 
+    /// Counts one failed connector call by its error code.
     pub fn call_error(&self, kind: &str) {
         let labels = vec![("kind", kind.to_string())];
         self.add("weft_call_errors_total", "counter", "Failed connector calls by error kind.", labels, 1.0);
     }
 
+    /// Counts one delivery attempt; `outcome` is `delivered` or `failed`.
     pub fn delivery(&self, outcome: &str) {
         let labels = vec![("outcome", outcome.to_string())];
         self.add("weft_deliveries_total", "counter", "Delivery attempts by outcome.", labels, 1.0);
     }
 
+    /// Adds one timed connector call (`what`: `action`, `poll` or `options`), instantiation included.
     pub fn call_time(&self, what: &str, elapsed: Duration) {
         let labels = vec![("call", what.to_string())];
         let help = "Time spent in connector calls (instantiation included), in seconds.";
@@ -60,6 +66,7 @@ impl Metrics {
         self.add("weft_call_seconds_count", "counter", "Connector calls timed.", labels, 1.0);
     }
 
+    /// Adds one timed instantiation of a component.
     pub fn instantiate_time(&self, elapsed: Duration) {
         let help = "Time spent instantiating components, in seconds.";
         self.add("weft_instantiate_seconds_sum", "counter", help, Vec::new(), elapsed.as_secs_f64());

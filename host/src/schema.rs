@@ -9,6 +9,7 @@ use std::fmt;
 pub struct SchemaProblem {
     /// JSON pointer of the offending field (`/limit`, `/tagIds/0`), `` for the whole value.
     pub field: String,
+    /// What rule it breaks, in the validator's words.
     pub message: String,
 }
 
@@ -33,6 +34,7 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// Compiles a JSON Schema; the error says why it is not a valid one.
     pub fn compile(schema: &Value) -> Result<Schema, String> {
         jsonschema::validator_for(schema).map(|validator| Schema { validator }).map_err(|e| e.to_string())
     }

@@ -18,15 +18,25 @@ use zeroize::Zeroizing;
 const FORMAT: &[u8; 3] = b"wv1";
 const NONCE_LEN: usize = 24;
 
+/// Why the vault could not load its keys, open a sealed value or rotate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VaultError {
+    /// The master key is not base64 of 32 bytes, or it cannot be rotated where it comes from.
     #[error("the master key is unusable: {0}")]
     BadKey(String),
+    /// The key file cannot be read, parsed or written, or its mode lets others read it.
     #[error("cannot read or write the key file {path}: {reason}")]
-    KeyFile { path: String, reason: String },
+    KeyFile {
+        /// The key file.
+        path: String,
+        /// What went wrong with it.
+        reason: String,
+    },
+    /// A value was sealed with a key this host does not have; the text is the key's id.
     #[error("a secret was sealed with key `{0}`, which this host does not have; restore that key or reconnect")]
     UnknownKey(String),
+    /// A sealed value does not open: damaged, or sealed for another record's context.
     #[error("a sealed secret is corrupt or was moved from another record")]
     Corrupt,
 }
@@ -73,7 +83,12 @@ struct StoredKey {
 pub enum KeySource {
     /// Base64 of 32 bytes, from `WEFT_MASTER_KEY`; earlier keys (for
     /// rotation) from `WEFT_PREVIOUS_MASTER_KEYS`, comma-separated.
-    Env { current: String, previous: Vec<String> },
+    Env {
+        /// The key new secrets are sealed with, base64.
+        current: String,
+        /// Earlier keys, base64, still opening what they sealed until everything is re-sealed.
+        previous: Vec<String>,
+    },
     /// A key file, created on first use.
     File(PathBuf),
 }

@@ -26,6 +26,7 @@ pub fn id_of(item: &Value, shape: &ListShape) -> Option<String> {
 
 /// What paging read.
 pub struct Listing {
+    /// Every item read, in API order, across all the pages fetched.
     pub items: Vec<Value>,
 }
 

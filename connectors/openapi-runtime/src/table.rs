@@ -54,6 +54,7 @@ pub use weft_sdk::Method;
 pub struct Operation {
     /// The action key (kebab-case).
     pub key: String,
+    /// The HTTP method of the request.
     pub method: Method,
     /// Path template relative to the base URL, e.g. `/contacts/{contactId}`.
     pub path: String,
@@ -91,8 +92,11 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamIn {
+    /// Substituted into the `{name}` placeholder of the path template.
     Path,
+    /// Appended to the URL's query string.
     Query,
+    /// Sent as a request header.
     Header,
 }
 
@@ -102,6 +106,7 @@ pub enum ParamIn {
 pub struct Param {
     /// The name on the wire.
     pub name: String,
+    /// Whether the value goes in the path, the query or a header.
     #[serde(rename = "in")]
     pub location: ParamIn,
     /// The input property that carries it.
@@ -121,6 +126,7 @@ pub struct Param {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BodyKind {
+    /// `application/json`, the default.
     #[default]
     Json,
     /// `application/x-www-form-urlencoded`.
@@ -132,6 +138,7 @@ pub enum BodyKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Body {
+    /// How the body is encoded on the wire.
     #[serde(default, skip_serializing_if = "is_default")]
     pub kind: BodyKind,
     /// Top-level body fields, each from an input property.
@@ -171,10 +178,14 @@ pub enum Paging {
     /// `skip`/`limit` or `offset`/`limit` query parameters (or body fields).
     #[serde(rename_all = "camelCase")]
     Offset {
+        /// Wire name of the offset (items to skip) parameter.
         offset: String,
+        /// Wire name of the page-size parameter.
         limit: String,
+        /// The paging values go in the JSON body rather than the query string.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         in_body: bool,
+        /// Items asked for per page; a shorter page is taken as the last.
         page_size: u32,
         /// The API wants the numbers as strings.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -183,11 +194,16 @@ pub enum Paging {
     /// A page number (first page `first`) and a page size.
     #[serde(rename_all = "camelCase")]
     Page {
+        /// Wire name of the page-number parameter.
         page: String,
+        /// Wire name of the page-size parameter.
         size: String,
+        /// Number of the first page (`0` or `1`, depending on the API).
         first: u32,
+        /// The paging values go in the JSON body rather than the query string.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         in_body: bool,
+        /// Items asked for per page; a shorter page is taken as the last.
         page_size: u32,
         /// The API wants the numbers as strings.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -199,18 +215,24 @@ pub enum Paging {
     Cursor {
         /// Request parameter → JSON pointer in the answer.
         next: BTreeMap<String, String>,
+        /// Wire name of the page-size parameter; `None` when the API takes none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<String>,
+        /// The paging values go in the JSON body rather than the query string.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         in_body: bool,
+        /// Items asked for per page; a shorter page is taken as the last.
         page_size: u32,
     },
     /// The last item's id goes into `param` (e.g. `lastMessageId`).
     #[serde(rename_all = "camelCase")]
     AfterLast {
+        /// Wire name of the query parameter that takes the last item's id.
         param: String,
+        /// Wire name of the page-size parameter; `None` when the API takes none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<String>,
+        /// Items asked for per page; a shorter page is taken as the last.
         page_size: u32,
     },
 }
@@ -271,9 +293,11 @@ pub enum TriggerKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TriggerSpec {
+    /// The trigger key (kebab-case) the manifest lists it under.
     pub key: String,
     /// The list operation it polls.
     pub operation: String,
+    /// Whether it reports only new items or also changed ones.
     pub kind: TriggerKind,
 }
 

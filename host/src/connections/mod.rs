@@ -24,17 +24,24 @@ use weft_manifest::{AuthMethod, ConnectorManifest};
 /// How long a pending authorization stays valid.
 const PENDING_TTL_SECS: i64 = 15 * 60;
 
+/// Why a connection could not be stored, found or used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionError {
+    /// No connection of that name in the workspace.
     #[error("no connection named `{0}`; `weft connections list` shows them")]
     NotFound(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The vault could not rotate its master key.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// The request cannot be met as made: no name, an empty token, no OAuth app configured, or a
+    /// connection for another connector.
     #[error("{0}")]
     Invalid(String),
+    /// The authorization failed: an unknown or expired state, or the token endpoint refused the code.
     #[error("the OAuth authorization failed: {0}")]
     OAuth(String),
 }
@@ -43,18 +50,28 @@ pub enum ConnectionError {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
+    /// Stable identifier, 24 hex characters, chosen by the host when the connection was stored.
     pub id: String,
+    /// The builder's name for it, unique within the workspace.
     pub name: String,
+    /// Id of the connector it is for.
     pub connector: String,
+    /// Whether it holds OAuth tokens or a static token.
     pub kind: ConnectionKind,
+    /// The API origin calls go to.
     pub base_url: String,
+    /// Non-secret facts calls may use, such as `locationId`, `companyId` and (for OAuth) `scopes`.
     #[schema(value_type = Object)]
     pub facts: Value,
+    /// Whether calls can use it.
     pub status: ConnectionStatus,
+    /// Why it needs reconnecting; absent while it is active.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
+    /// When the access token expires (RFC 3339); absent for static tokens and tokens without an expiry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// When it was stored (RFC 3339).
     pub created_at: String,
 }
 
@@ -77,11 +94,17 @@ impl From<&ConnectionRow> for ConnectionInfo {
 
 /// A new token connection.
 pub struct NewTokenConnection<'a> {
+    /// The workspace the connection will belong to.
     pub workspace: &'a str,
+    /// The name it will get, unique within the workspace.
     pub name: &'a str,
+    /// The manifest of the connector it is for.
     pub manifest: &'a ConnectorManifest,
+    /// The API origin to call; `None` for the connector's first allowed host.
     pub base_url: Option<&'a str>,
+    /// Non-secret facts calls may use, e.g. `locationId`.
     pub facts: Value,
+    /// The token itself, stored sealed and trimmed of surrounding whitespace.
     pub token: Secret,
 }
 
@@ -105,6 +128,8 @@ fn new_id() -> String {
 }
 
 impl Connections {
+    /// Builds the owner of every connection: the store, the vault that seals credentials, the client and
+    /// egress rules for token requests, and the OAuth apps by connector id.
     pub fn new(
         store: Arc<dyn ConnectionStore>,
         vault: Vault,
@@ -317,10 +342,12 @@ impl Connections {
         Ok(ConnectionInfo::from(&row))
     }
 
+    /// A workspace's connections, by name, without secrets.
     pub async fn list(&self, workspace: &str) -> Result<Vec<ConnectionInfo>, ConnectionError> {
         Ok(self.store.connections(workspace).await?.iter().map(ConnectionInfo::from).collect())
     }
 
+    /// One connection of a workspace, without secrets.
     pub async fn get(&self, workspace: &str, name: &str) -> Result<ConnectionInfo, ConnectionError> {
         self.store
             .connection(workspace, name)
@@ -329,6 +356,7 @@ impl Connections {
             .ok_or_else(|| ConnectionError::NotFound(name.into()))
     }
 
+    /// Deletes a connection of a workspace; `NotFound` when there is none.
     pub async fn remove(&self, workspace: &str, name: &str) -> Result<(), ConnectionError> {
         if self.store.delete_connection(workspace, name).await? {
             Ok(())

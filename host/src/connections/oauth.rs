@@ -14,7 +14,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthApp {
+    /// The app's client id, sent in the authorize URL and with every token request.
     pub client_id: String,
+    /// The app's client secret, sent only to the token URL.
     pub client_secret: Secret,
     /// Overrides the manifest's authorize URL (e.g. a white-label host).
     #[serde(default)]
@@ -144,7 +146,9 @@ pub(super) async fn token_request(
 /// The sealed credential of an OAuth or token connection.
 #[derive(Serialize, Deserialize)]
 pub struct Tokens {
+    /// The bearer token calls carry.
     pub access_token: String,
+    /// The token that gets a new access token; `None` for static tokens and when the API gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
@@ -160,6 +164,7 @@ impl Drop for Tokens {
 }
 
 impl Tokens {
+    /// The `Authorization` header value: `Bearer <access token>`.
     pub fn bearer(&self) -> Secret {
         Secret::new(format!("Bearer {}", self.access_token))
     }

@@ -35,6 +35,7 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// A budget of `requests` per `per` window, and of `daily` requests a day when the API caps them.
     pub fn new(requests: u32, per: Duration, daily: Option<u32>) -> Budget {
         Budget {
             limit: requests.max(1) as usize,

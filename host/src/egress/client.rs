@@ -81,6 +81,8 @@ impl tower_service::Service<Name> for GuardedResolver {
     }
 }
 
+/// The shared outbound HTTP client (http and https, HTTP/1): its resolver refuses addresses the
+/// policy does not allow.
 pub type HttpClient = Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>;
 
 /// Answers a connector's request inside the process: benchmarks use it to

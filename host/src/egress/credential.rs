@@ -20,6 +20,8 @@ pub enum CredentialProblem {
     Temporary(String),
 }
 
+/// Where a call's `Authorization` value comes from: a static token, or an OAuth connection that
+/// refreshes itself.
 #[async_trait]
 pub trait CredentialSource: Send + Sync {
     /// The `Authorization` header value to send now; refreshed first when
@@ -47,7 +49,9 @@ impl CredentialSource for StaticCredential {
 /// A credential and the origins it may be sent to.
 #[derive(Clone)]
 pub struct Credential {
+    /// Gives the `Authorization` value to send and refreshes it when the API refuses it.
     pub source: Arc<dyn CredentialSource>,
+    /// The origins the credential may be sent to; requests elsewhere go without it.
     pub bound_to: Vec<super::Origin>,
     /// Text in a 401 answer that means "missing scope", which refreshing
     /// cannot fix (GHL: `not authorized for this scope`).

@@ -20,15 +20,20 @@ use wasmtime_wasi_http::{
 /// Which per-call limit a call ran into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitHit {
+    /// The limit that was hit.
     pub limit: crate::limits::Limit,
+    /// What the call did to hit it, in words, e.g. how many requests it tried.
     pub detail: String,
 }
 
 /// What the call's requests ran into, read by the host after the call.
 #[derive(Debug, Default)]
 pub struct CallReport {
+    /// Requests admitted by the policy and counted against the per-call cap.
     pub requests: u32,
+    /// Every request the policy or the address guard refused, in order; the first becomes the call's error.
     pub denials: Vec<EgressDenial>,
+    /// The per-call limit the requests ran into, if any; it ends the call.
     pub limit: Option<LimitHit>,
     /// Rate-limit headers of the last answer, for the host's budget.
     pub last_rate_limit_remaining: Option<u64>,
@@ -41,18 +46,28 @@ pub struct CallReport {
 /// Caps applied to a call's requests.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestCaps {
+    /// Requests one call may make.
     pub max_requests: u32,
+    /// Bytes of one answer's body a connector may read.
     pub max_response_bytes: u64,
+    /// The longest wait for an answer; a connector may ask for a shorter one, never a longer one.
     pub timeout: Duration,
 }
 
+/// The `wasi:http` hooks of one call: policy, credential, caps and counting for every request it makes.
 pub struct EgressHooks {
     /// The request budget of the account this call acts for.
     pub budget: Option<Arc<super::budget::Budget>>,
+    /// Which origins the call's requests may go to.
     pub policy: Arc<EgressPolicy>,
+    /// The connection's credential, attached only to requests for the origins it is bound to; `None`
+    /// for calls without a connection.
     pub credential: Option<Arc<Credential>>,
+    /// Where admitted requests go: the network, or an in-process responder in benchmarks.
     pub client: Upstream,
+    /// The caps of this call's requests.
     pub caps: RequestCaps,
+    /// What the requests ran into, shared with the host, which reads it after the call.
     pub report: Arc<Mutex<CallReport>>,
 }
 

@@ -9,8 +9,11 @@ use std::net::IpAddr;
 /// `scheme://host:port`, lowercased, with the default port filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
+    /// `http` or `https` (or whatever the URL says, for the policy to refuse).
     pub scheme: String,
+    /// The host name or IP address, lowercase, IPv6 without brackets.
     pub host: String,
+    /// The port, the scheme's default when the URL gives none.
     pub port: u16,
 }
 
@@ -143,14 +146,17 @@ pub struct EgressPolicy {
 }
 
 impl EgressPolicy {
+    /// A policy allowing `allowed`, with what the operator permits beyond public https.
     pub fn new(allowed: Vec<Origin>, config: EgressConfig) -> Self {
         EgressPolicy { allowed, config }
     }
 
+    /// What the operator permits beyond public https.
     pub fn config(&self) -> &EgressConfig {
         &self.config
     }
 
+    /// The origins requests may go to.
     pub fn allowed(&self) -> &[Origin] {
         &self.allowed
     }

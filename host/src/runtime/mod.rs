@@ -78,6 +78,7 @@ impl Runtime {
 
 /// A loaded connector: compiled, linked, its manifest read and its schemas compiled.
 pub struct LoadedConnector {
+    /// The manifest the component returned, checked.
     pub manifest: ConnectorManifest,
     /// sha256 of the component file.
     pub digest: String,
@@ -119,30 +120,42 @@ impl std::fmt::Debug for Connection {
 /// What a poll returned, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollOutcome {
+    /// The events found, oldest first, each checked against the trigger's output schema.
     pub events: Vec<Event>,
+    /// State for the next poll; `None` when the trigger keeps none.
     pub cursor: Option<String>,
+    /// More events are ready now; the host may poll again at once.
     pub has_more: bool,
 }
 
+/// One thing a trigger reports, checked against its output schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
+    /// The connector's stable id for it; the host drops ids it has seen, so an update needs a new one.
     pub id: String,
+    /// When it happened (RFC 3339), when the API says; `None` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
+    /// The payload, valid against the trigger's output schema.
     pub data: Value,
 }
 
 /// How the host wants a poll run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PollMeta {
+    /// The first poll of a subscription: report what exists now so the host can record it.
     pub seed: bool,
+    /// On a first poll, report items at or after this RFC 3339 time; `None` otherwise.
     pub since: Option<String>,
 }
 
+/// One entry of a dynamic dropdown.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Choice {
+    /// What the input field gets when the entry is picked.
     pub value: String,
+    /// What the entry shows.
     pub label: String,
 }
 

@@ -28,14 +28,23 @@ use utoipa_axum::router::OpenApiRouter;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The engine every call runs in.
     pub runtime: Arc<Runtime>,
+    /// The database: workspaces, keys, connections, subscriptions and their outbox.
     pub store: Arc<SqliteStore>,
+    /// The connectors loaded, by id; reloading a component replaces its entry.
     pub registry: Arc<Registry>,
+    /// The connections of every workspace, and their OAuth flow.
     pub connections: Arc<Connections>,
+    /// Seals the webhook secrets of new subscriptions.
     pub vault: Arc<Vault>,
+    /// Wakes the deliverer, e.g. after a replay put deliveries back in the outbox.
     pub wake: Arc<Notify>,
+    /// The admin key, which manages workspaces and API keys; `None` turns the admin routes off.
     pub admin_key: Option<Secret>,
+    /// The URL builders reach this server at; the OAuth callback URL is built on it.
     pub public_url: String,
+    /// Cleared when shutdown begins, so `/readyz` answers 503.
     pub ready: Arc<AtomicBool>,
 }
 

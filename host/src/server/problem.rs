@@ -62,15 +62,18 @@ impl Problem {
         }))
     }
 
+    /// Names the input field to blame, when there is one.
     pub fn with_field(mut self, field: Option<String>) -> Problem {
         self.0.field = field;
         self
     }
 
+    /// A 404 with `code` `not-found`; `what` says what was not found.
     pub fn not_found(what: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, what)
     }
 
+    /// A 422 with `code` `invalid-input`.
     pub fn invalid(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, detail)
     }

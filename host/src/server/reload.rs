@@ -15,11 +15,14 @@ const RESCAN: Duration = Duration::from_secs(2);
 /// What loading a directory did.
 #[derive(Debug, Default)]
 pub struct LoadReport {
+    /// Each component loaded: its file, the connector's id and its version.
     pub loaded: Vec<(PathBuf, String, String)>,
+    /// Each file skipped, and why.
     pub failed: Vec<(PathBuf, String)>,
 }
 
 impl LoadReport {
+    /// Logs each load and each skip.
     pub fn log(&self) {
         for (path, id, version) in &self.loaded {
             tracing::info!(path = %path.display(), id, version, "loaded connector");

@@ -7,24 +7,36 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::Row;
 
+/// An API key as stored and listed: everything but the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyInfo {
+    /// Identifier, 16 hex characters, by which the key is listed and deleted.
     pub id: String,
+    /// The workspace the key acts in.
     pub workspace: String,
+    /// The creator's note of what the key is for.
     pub label: String,
+    /// When the key was created (RFC 3339).
     pub created_at: String,
 }
 
+/// Durable state of workspaces and their API keys; [`SqliteStore`] implements it.
 #[async_trait]
 pub trait AccessStore: Send + Sync {
+    /// Creates a workspace; `Conflict` when the name is taken.
     async fn create_workspace(&self, name: &str) -> Result<(), StoreError>;
+    /// Every workspace's name, in order.
     async fn workspaces(&self) -> Result<Vec<String>, StoreError>;
+    /// Whether a workspace of that name exists.
     async fn workspace_exists(&self, name: &str) -> Result<bool, StoreError>;
+    /// Stores a key's info with the SHA-256 hash of its secret.
     async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError>;
     /// The workspace a key hash belongs to.
     async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError>;
+    /// A workspace's keys, oldest first.
     async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError>;
+    /// Deletes one of a workspace's keys; false when it has none with that id.
     async fn delete_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError>;
 }
 
@@ -111,6 +123,7 @@ pub fn new_api_key() -> (String, String) {
     (key, hash)
 }
 
+/// The SHA-256 of a key, in hex: what the store keeps and looks keys up by.
 pub fn hash_key(key: &str) -> String {
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()))
 }

@@ -19,15 +19,24 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// A row with that name already exists; the text names it.
     #[error("{0} already exists")]
     Conflict(String),
+    /// The database failed the operation; the text is its message.
     #[error("the database failed: {0}")]
     Database(String),
+    /// The database file could not be created, opened or connected to.
     #[error("the database at {path} could not be opened: {reason}")]
-    Open { path: String, reason: String },
+    Open {
+        /// The database file.
+        path: String,
+        /// Why it could not be opened.
+        reason: String,
+    },
     /// A stored value this binary cannot read.
     #[error("{0}")]
     Unreadable(String),
@@ -94,6 +103,7 @@ impl ConnectionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionStatus {
+    /// Calls may use it.
     Active,
     /// The grant is gone; only the user can fix it by connecting again.
     ReconnectRequired,
@@ -121,47 +131,75 @@ impl ConnectionStatus {
 /// A stored connection. `sealed` is the vault-sealed credential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionRow {
+    /// Stable identifier, 24 hex characters, chosen by the host when the row is created; the vault
+    /// binds the sealed credential to it.
     pub id: String,
+    /// The workspace that owns it; no other workspace can see it.
     pub workspace: String,
+    /// The builder's name for it, unique within the workspace.
     pub name: String,
+    /// Id of the connector it is for; calls with another connector are refused.
     pub connector: String,
+    /// Whether it holds OAuth tokens or a static token.
     pub kind: ConnectionKind,
+    /// The API origin calls go to: the connector's first allowed host unless another was given (a
+    /// regional host or a simulator).
     pub base_url: String,
     /// Non-secret facts: `locationId`, `companyId`, `userId`, `scopes`.
     pub facts: Value,
+    /// The access and refresh tokens, as JSON sealed by the vault under the row's id.
     pub sealed: Vec<u8>,
+    /// Id of the vault key that sealed `sealed`; key rotation changes it.
     pub key_id: String,
     /// When the access token expires (unix seconds), for OAuth connections.
     pub expires_at: Option<i64>,
+    /// Whether calls can use it.
     pub status: ConnectionStatus,
+    /// Why it needs reconnecting; `None` while it is active.
     pub status_message: Option<String>,
     /// Bumped by every credential update; guards against lost updates.
     pub token_version: i64,
+    /// When it was created (RFC 3339).
     pub created_at: String,
+    /// When the row last changed (RFC 3339).
     pub updated_at: String,
 }
 
 /// An OAuth authorization the user has been sent to and not yet come back from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {
+    /// The `state` parameter sent to the authorize page, 32 random hex characters; the callback
+    /// finds the authorization by it.
     pub state: String,
+    /// The workspace the connection will belong to.
     pub workspace: String,
+    /// Id of the connector being connected.
     pub connector: String,
+    /// The name the connection will get.
     pub name: String,
+    /// The API origin the connection will call.
     pub base_url: String,
+    /// Where the authorize page sends the user back; the code exchange repeats it.
     pub redirect_uri: String,
+    /// When the authorization began, unix seconds; it is refused 15 minutes later.
     pub created_at: i64,
 }
 
 /// Re-seals one credential: `(id, sealed) -> (sealed, key id)`.
 pub type Reseal = dyn Fn(&str, &[u8]) -> Result<(Vec<u8>, String), String> + Send + Sync;
 
+/// Durable state of connections and pending OAuth authorizations; [`SqliteStore`] implements it.
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
+    /// Stores a new connection; `Conflict` when its name is taken in the workspace.
     async fn insert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError>;
+    /// The connection with this name in the workspace, if any.
     async fn connection(&self, workspace: &str, name: &str) -> Result<Option<ConnectionRow>, StoreError>;
+    /// The connection with this id, whatever its workspace.
     async fn connection_by_id(&self, id: &str) -> Result<Option<ConnectionRow>, StoreError>;
+    /// A workspace's connections, by name.
     async fn connections(&self, workspace: &str) -> Result<Vec<ConnectionRow>, StoreError>;
+    /// Deletes a connection; false when there was none.
     async fn delete_connection(&self, workspace: &str, name: &str) -> Result<bool, StoreError>;
     /// Replaces the credential if nobody else did since `expected_version`;
     /// false when someone did.
@@ -173,9 +211,11 @@ pub trait ConnectionStore: Send + Sync {
         expires_at: Option<i64>,
         expected_version: i64,
     ) -> Result<bool, StoreError>;
+    /// Sets whether calls can use a connection, with the reason shown when they cannot.
     async fn set_status(&self, id: &str, status: ConnectionStatus, message: Option<&str>) -> Result<(), StoreError>;
     /// Re-seals every credential in one transaction with `reseal(id, sealed) -> (sealed, key_id)`.
     async fn reseal_all(&self, reseal: &Reseal) -> Result<usize, StoreError>;
+    /// Stores an authorization the user is being sent to.
     async fn put_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
     /// Removes and returns a pending authorization: a state works once.
     async fn take_pending(&self, state: &str) -> Result<Option<PendingAuthorization>, StoreError>;

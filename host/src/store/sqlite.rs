@@ -12,6 +12,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The embedded store: every store trait on one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -41,6 +42,7 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The connection pool, for the other store modules and for tests.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

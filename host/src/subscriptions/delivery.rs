@@ -32,6 +32,7 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Delivers the outbox: each subscription's events in order, subscriptions side by side.
 pub struct Deliverer {
     store: Arc<dyn SubscriptionStore>,
     client: HttpClient,
@@ -47,6 +48,8 @@ fn now_ms() -> i64 {
 }
 
 impl Deliverer {
+    /// Builds a deliverer over the store; notifying `wake` starts a pass at once (the scheduler does
+    /// after a poll that found events).
     pub fn new(
         store: Arc<dyn SubscriptionStore>,
         client: HttpClient,

@@ -23,13 +23,18 @@ use crate::store::{
 use crate::vault::Vault;
 use serde_json::Value;
 
+/// Why a subscription could not be made or found.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SubscriptionError {
+    /// The request breaks a rule: an unknown connector or trigger, no name, input the trigger's schema
+    /// refuses, an interval out of range, or a start point the trigger does not offer.
     #[error("{0}")]
     Invalid(String),
+    /// No subscription of that name in the workspace.
     #[error("no subscription named `{0}`")]
     NotFound(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,22 +42,31 @@ pub enum SubscriptionError {
 /// What a builder asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSubscription {
+    /// The workspace it will belong to.
     pub workspace: String,
+    /// Its name, unique within the workspace; it must not be blank.
     pub name: String,
+    /// Id of the connector whose trigger is polled.
     pub connector: String,
+    /// Key of the trigger in the connector's manifest.
     pub trigger: String,
+    /// The connection's name (or, for the CLI, a connection file).
     pub connection: String,
+    /// The trigger's input, checked against its input schema.
     pub input: Value,
     /// Seconds between polls; `None` for the trigger's default.
     pub interval_secs: Option<u32>,
+    /// Where the first poll starts; the trigger must offer this start point.
     pub start: Start,
+    /// Where its events go.
     pub destination: Destination,
     /// The webhook signing secret; generated when `None`.
     pub webhook_secret: Option<String>,
 }
 
-/// The shortest and longest interval a builder may choose.
+/// The shortest interval a builder may choose, in seconds; a trigger may set a longer minimum.
 pub const MIN_INTERVAL_SECS: u32 = 60;
+/// The longest interval a builder may choose, in seconds, unless the trigger's minimum is longer.
 pub const MAX_INTERVAL_SECS: u32 = 15 * 60;
 
 /// Checks a new subscription against the connector's manifest.
@@ -138,6 +152,7 @@ pub async fn events(
     store.events_after(&subscription.id, after, limit.clamp(1, 1000)).await
 }
 
+/// A subscription's latest 500 deliveries, newest first, only those with `status` when given.
 pub async fn deliveries(
     store: &dyn SubscriptionStore,
     subscription: &Subscription,

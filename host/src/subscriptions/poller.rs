@@ -10,11 +10,15 @@ use std::time::{Duration, Instant};
 /// What a turn did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PollReport {
+    /// Polls made in the turn; more than one when the trigger said it had more.
     pub rounds: u32,
     /// New events committed to the outbox.
     pub new_events: usize,
+    /// Whether the turn seeded the subscription: recorded what exists without delivering it.
     pub seeded: bool,
+    /// Why the turn failed; `None` when every round was committed.
     pub error: Option<String>,
+    /// The state a recorded failure left the subscription in; `None` when no failure was recorded.
     pub state: Option<SubscriptionState>,
 }
 

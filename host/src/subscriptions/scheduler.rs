@@ -18,6 +18,8 @@ const TICK: Duration = Duration::from_millis(100);
 /// Due subscriptions fetched per look.
 const BATCH: u32 = 512;
 
+/// Polls every active subscription when it is due, a bounded number at once, and wakes the
+/// deliverer when polls find events.
 pub struct Scheduler {
     pub(super) runtime: Arc<Runtime>,
     pub(super) store: Arc<dyn SubscriptionStore>,
@@ -36,12 +38,16 @@ const MAX_LAG_SAMPLES: usize = 1_000_000;
 /// One subscription's state, for a status display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusLine {
+    /// The subscription's name in its workspace.
     pub name: String,
+    /// Whether it is polled, paused by a person, or paused by the host.
     pub state: SubscriptionState,
+    /// More about the state, for the display, e.g. the last error.
     pub detail: String,
 }
 
 impl Scheduler {
+    /// Builds a scheduler; `deliveries` is notified when a poll commits new events.
     pub fn new(
         runtime: Arc<Runtime>,
         store: Arc<dyn SubscriptionStore>,

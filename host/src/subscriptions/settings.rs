@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// How subscriptions are polled: the `[scheduler]` table of the host config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulerSettings {
@@ -34,6 +35,7 @@ impl Default for SchedulerSettings {
     }
 }
 
+/// How events are delivered: the `[delivery]` table of the host config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
@@ -41,6 +43,7 @@ pub struct DeliverySettings {
     pub retry_window_secs: u64,
     /// The first retry's delay, in ms; it doubles up to `max_backoff_ms`.
     pub first_backoff_ms: u64,
+    /// The longest delay between retries, in ms.
     pub max_backoff_ms: u64,
     /// One webhook attempt's timeout, in ms.
     pub timeout_ms: u64,

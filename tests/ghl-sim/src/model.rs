@@ -17,10 +17,13 @@ pub struct Tag {
     pub id: String,
     /// The tag's name.
     pub tag: String,
+    /// The location (sub-account) the tag belongs to.
     pub location_id: String,
+    /// The user who created it: always the simulator's fixed user id.
     pub created_by: String,
     /// Deleted tags stay visible through `tags/details` but leave the list.
     pub deleted: bool,
+    /// When the tag was created, sent with millisecond precision.
     #[serde(with = "millis")]
     pub created_at: Timestamp,
     /// Bumped by every rename and delete; never equal to an earlier stamp.
@@ -34,18 +37,23 @@ pub struct Tag {
 pub struct Account {
     /// `{oauthId}_{locationId}_{profileId}`, the shape of GHL's account ids.
     pub id: String,
+    /// ObjectId-shaped id of the OAuth link behind the account; the first part of `id`.
     pub oauth_id: String,
     /// What the statistics endpoint takes in `profileIds`.
     pub profile_id: String,
+    /// The display name of the account on its platform.
     pub name: String,
     /// A string such as `google` or `facebook` (the spec sometimes says `object`; the API sends strings).
     pub platform: String,
     /// A string such as `page`, `profile` or `location`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// When the platform's authorisation runs out: a year after the account was added.
     #[serde(with = "millis")]
     pub expire: Timestamp,
+    /// Whether the platform's authorisation has run out; the simulator always says `false`.
     pub is_expired: bool,
+    /// Platform-specific extras; `{}` for simulated accounts.
     pub meta: serde_json::Value,
 }
 
@@ -53,7 +61,9 @@ pub struct Account {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccount {
+    /// The display name the account gets.
     pub name: String,
+    /// The platform, e.g. `google` or `facebook`; it also picks the default `kind`.
     pub platform: String,
     /// Generated (24 hex characters) when absent.
     #[serde(default)]
@@ -66,12 +76,15 @@ pub struct NewAccount {
 /// One API request as it reached the simulator, with the status it was answered with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedRequest {
+    /// The HTTP method, uppercase.
     pub method: String,
+    /// The URL path, without the query string.
     pub path: String,
     /// The raw query string, without the `?`.
     pub query: Option<String>,
     /// Lowercase header names; repeated headers are joined with `, `.
     pub headers: BTreeMap<String, String>,
+    /// The HTTP status the simulator answered with.
     pub status: u16,
 }
 

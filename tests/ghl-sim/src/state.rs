@@ -36,11 +36,20 @@ pub(crate) const SIM_USER_ID: &str = "5f8d0d55b54764421b7156c9";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
+    /// No tag with this id in this location.
     #[error("tag {id} not found in location {location_id}")]
-    TagNotFound { location_id: String, id: String },
+    TagNotFound {
+        /// The location that was searched.
+        location_id: String,
+        /// The tag id asked for.
+        id: String,
+    },
     /// A rate limit or fault the simulator cannot apply (e.g. a fault status of 200).
     #[error("invalid simulator setting: {reason}")]
-    InvalidSetting { reason: String },
+    InvalidSetting {
+        /// What is wrong with the setting, for the admin route's answer.
+        reason: String,
+    },
 }
 
 /// What a registered token may do.

@@ -23,9 +23,13 @@ use weft_openapi_runtime::table::{Dropdown, Operation, Table, TriggerKind, Trigg
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Coverage {
+    /// The spec file it comes from, e.g. `contacts.json`.
     pub spec: String,
+    /// The spec's `operationId`, or `<METHOD> <path>` when it has none.
     pub operation_id: String,
+    /// The HTTP method, upper case.
     pub method: String,
+    /// The path template, e.g. `/contacts/{contactId}`.
     pub path: String,
     /// The connector offering it.
     pub connector: String,
@@ -39,9 +43,13 @@ pub struct Coverage {
 
 /// Everything one run produces.
 pub struct Generated {
+    /// The connector's manifest: its actions, triggers, auth and limits.
     pub manifest: ConnectorManifest,
+    /// The operation table the connector's runtime interprets at call time.
     pub table: Table,
+    /// Every operation as the simulator plays it, actions or not.
     pub described: ApiDescription,
+    /// What became of each operation of the documents.
     pub coverage: Vec<Coverage>,
 }
 

@@ -26,8 +26,11 @@ pub const COVERAGE_FILE: &str = "connectors/ghl/coverage.json";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
+    /// The connector's id; also names the simulator's description file.
     pub id: String,
+    /// The connector's display name, for its manifest.
     pub name: String,
+    /// What the connector does, for its manifest.
     pub description: String,
     /// Spec file names in the specs directory.
     pub specs: Vec<String>,
@@ -155,9 +158,13 @@ pub fn coverage(root: &Path) -> Result<Vec<Coverage>, GenError> {
 
 /// The coverage figures and what is missing, as printed by `weft-gen coverage`.
 pub struct Report {
+    /// Operations the catalog lists.
     pub expected_total: usize,
+    /// Catalog operations whose spec operation is available as an action.
     pub expected_available: usize,
+    /// Operations in the spec documents.
     pub spec_total: usize,
+    /// Spec operations available as an action.
     pub spec_available: usize,
     /// `name (section): reason` for each expected operation not available.
     pub expected_missing: Vec<String>,

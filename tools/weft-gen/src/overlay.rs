@@ -17,6 +17,7 @@ use weft_openapi_runtime::table::{ListShape, Paging};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overlay {
+    /// The connector's identity and manifest settings beyond its operations.
     #[serde(default)]
     pub connector: ConnectorSettings,
     /// Security scheme name → token kind (`location` or `company`).
@@ -28,6 +29,7 @@ pub struct Overlay {
     /// Input field name → the value sent when left out (only where the schema allows it).
     #[serde(default)]
     pub fixed: BTreeMap<String, Value>,
+    /// Fixes applied to every operation of the documents.
     #[serde(default)]
     pub rules: Rules,
     /// Edits to the documents before anything is read from them.

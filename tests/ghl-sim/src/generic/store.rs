@@ -16,6 +16,7 @@ use crate::state::Sim;
 /// Where a resource lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceKey {
+    /// The operation's path with its parameters blanked, e.g. `/contacts/{}/notes`.
     pub collection: String,
     /// Values of the path parameters before the id, in path order.
     pub parents: Vec<String>,
@@ -26,10 +27,13 @@ pub struct ResourceKey {
 /// One resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResource {
+    /// The id paths name it by: ObjectId-shaped (24 hex characters) unless seeded with one.
     pub id: String,
     /// Every field it was created or updated with.
     pub fields: Map<String, Value>,
+    /// When it was created, on the simulator's clock (strictly increasing, millisecond steps).
     pub created: Timestamp,
+    /// When it last changed; equal to `created` until the first update.
     pub updated: Timestamp,
 }
 

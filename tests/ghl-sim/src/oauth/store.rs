@@ -19,7 +19,9 @@ const SIM_COMPANY_ID: &str = "SimCompany8h8vShlRW1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthApp {
+    /// The id the client sends as `client_id`.
     pub client_id: String,
+    /// The secret the token endpoint checks against `client_secret`.
     pub client_secret: String,
     /// When set, the authorize page only redirects here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,6 +33,7 @@ pub struct OAuthApp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Consent {
+    /// The location (sub-account) the tokens will act in.
     pub location_id: String,
     /// A fixed simulator company id when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,23 +68,29 @@ pub struct OAuthStats {
 /// `refreshTokenId` the real API also sends).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthTokens {
+    /// The new bearer token for API calls, valid for `expires_in` seconds.
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
     /// Seconds: 86399.
     pub expires_in: u64,
+    /// The new refresh token; the one refreshed with stops working (rotation).
     pub refresh_token: String,
     /// The granted scopes, space-separated.
     pub scope: String,
     /// Always `Location`: the simulator issues sub-account tokens only.
     #[serde(rename = "userType")]
     pub user_type: String,
+    /// The location the tokens act in.
     #[serde(rename = "locationId")]
     pub location_id: String,
+    /// The agency (company) the location belongs to.
     #[serde(rename = "companyId")]
     pub company_id: String,
+    /// The user who consented.
     #[serde(rename = "userId")]
     pub user_id: String,
+    /// A random id for this refresh token (24 hex characters), as the real API sends.
     #[serde(rename = "refreshTokenId")]
     pub refresh_token_id: String,
 }

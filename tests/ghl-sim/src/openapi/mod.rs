@@ -17,12 +17,32 @@ mod convert;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpecError {
+    /// The spec file could not be read.
     #[error("cannot read OpenAPI spec {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file that was being read.
+        path: PathBuf,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// The spec file is not JSON.
     #[error("OpenAPI spec {path} is not valid JSON: {source}")]
-    Parse { path: PathBuf, source: serde_json::Error },
+    Parse {
+        /// The file that was being parsed.
+        path: PathBuf,
+        /// Where and why parsing failed.
+        source: serde_json::Error,
+    },
+    /// A `$ref` points at a file or JSON pointer that does not exist, or loops.
     #[error("cannot resolve $ref {reference:?} (from {file}): {reason}")]
-    Ref { reference: String, file: PathBuf, reason: String },
+    Ref {
+        /// The `$ref` value as written.
+        reference: String,
+        /// The spec file the `$ref` appears in.
+        file: PathBuf,
+        /// What went wrong: an unreadable file, a missing pointer or too many hops.
+        reason: String,
+    },
 }
 
 /// Reads and parses one spec file.

@@ -23,12 +23,17 @@ const MALFORMED_BODY: &str =
 pub enum FaultKind {
     /// This status (400–599) with a GHL-shaped body; `Retry-After` when given.
     Status {
+        /// The HTTP status to answer with, 400–599.
         status: u16,
+        /// Seconds for the `Retry-After` header; `None` sends no header.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u64>,
     },
     /// Wait this long, then answer normally (rate limits still apply).
-    Delay { ms: u64 },
+    Delay {
+        /// How long to wait, in ms (at most 600 000).
+        ms: u64,
+    },
     /// `200` with `Content-Type: application/json` and a body cut in the middle.
     MalformedJson,
     /// Close the connection without any response.
@@ -38,6 +43,7 @@ pub enum FaultKind {
 /// One kind of fault, for the next `count` matching requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
+    /// What the matching requests get.
     #[serde(flatten)]
     pub kind: FaultKind,
     /// How many requests get it (at least 1; default 1).
