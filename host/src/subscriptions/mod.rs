@@ -12,7 +12,7 @@ mod settings;
 pub use delivery::{Deliverer, sign};
 pub use poller::PollReport;
 pub use resolver::{ConnectionResolver, StoredConnections};
-pub use scheduler::{Scheduler, StatusLine};
+pub use scheduler::Scheduler;
 pub use settings::{DeliverySettings, SchedulerSettings};
 
 pub use crate::runtime::Registry;

@@ -6,7 +6,7 @@ use super::resolver::ConnectionResolver;
 use super::settings::SchedulerSettings;
 use super::{PollReport, Registry};
 use crate::runtime::Runtime;
-use crate::store::{SubscriptionState, SubscriptionStore};
+use crate::store::SubscriptionStore;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,17 +34,6 @@ pub struct Scheduler {
 
 /// Lag samples kept at most (the newest are dropped once full).
 const MAX_LAG_SAMPLES: usize = 1_000_000;
-
-/// One subscription's state, for a status display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusLine {
-    /// The subscription's name in its workspace.
-    pub name: String,
-    /// Whether it is polled, paused by a person, or paused by the host.
-    pub state: SubscriptionState,
-    /// More about the state, for the display, e.g. the last error.
-    pub detail: String,
-}
 
 impl Scheduler {
     /// Builds a scheduler; `deliveries` is notified when a poll commits new events.
