@@ -83,6 +83,12 @@ pub(crate) fn error_from_response(response: &Response, scope: &str) -> Connector
     weft_openapi_runtime::error_from_response(response, Some(SCOPE_MESSAGE), &[scope.to_string()])
 }
 
+/// A time as GHL writes its own: UTC, RFC 3339 with milliseconds
+/// (`2026-06-02T09:30:00.000Z`), never nanoseconds.
+pub(crate) fn timestamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 /// The location (sub-account) the connection is for; every social planner
 /// endpoint needs one.
 pub(crate) fn location(ctx: &CallContext) -> Result<&str, ConnectorError> {
@@ -98,6 +104,14 @@ mod tests {
 
     fn response(status: u16, body: &str) -> Response {
         Response { status, headers: vec![("Retry-After".into(), "7".into())], body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn times_sent_to_ghl_carry_milliseconds() {
+        let at: jiff::Timestamp = "2026-06-02T09:30:00.123456789Z".parse().expect("time");
+        assert_eq!(timestamp(at), "2026-06-02T09:30:00.123Z");
+        let whole: jiff::Timestamp = "2026-06-02T09:30:00Z".parse().expect("time");
+        assert_eq!(timestamp(whole), "2026-06-02T09:30:00.000Z");
     }
 
     #[test]

@@ -162,12 +162,20 @@ fn oauth_scopes() -> Vec<String> {
         .into_iter()
         .flat_map(|a| a.scopes)
         .chain(generated.triggers.into_iter().flat_map(|t| t.scopes))
+        .chain(dropdown_scopes())
         .filter(|s| !scopes.contains(s))
         .collect();
     added.sort();
     added.dedup();
     scopes.extend(added);
     scopes
+}
+
+/// Scopes the generated dropdowns' list calls need (e.g. `users.readonly`
+/// for the `userId` choices).
+fn dropdown_scopes() -> Vec<String> {
+    let Ok(table) = crate::GENERATED.table() else { return Vec::new() };
+    table.dropdowns.iter().filter_map(|d| table.operation(&d.operation)).flat_map(|op| op.scopes.clone()).collect()
 }
 
 /// The operation of the official social planner spec a trigger or action uses.

@@ -146,7 +146,7 @@ pub(crate) fn create_post(
         "tags": input.tag_ids,
         "type": "post",
         "status": "scheduled",
-        "scheduleDate": at.to_string(),
+        "scheduleDate": crate::ghl::timestamp(at),
         "userId": input.user_id,
     });
     let answer = crate::GENERATED.execute(t, ctx, "create-post-advanced", &body.to_string())?;

@@ -91,8 +91,8 @@ fn read_posts(
         "type": kind.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("all"),
         "skip": "0",
         "limit": "20",
-        "fromDate": from.to_string(),
-        "toDate": to.to_string(),
+        "fromDate": crate::ghl::timestamp(from),
+        "toDate": crate::ghl::timestamp(to),
         "includeUsers": "false",
     }) {
         Value::Object(map) => map,

@@ -142,6 +142,10 @@ pub enum ErrorCode {
     AdminDisabled,
     /// An OAuth authorization failed.
     OauthFailed,
+    /// The route does not take that method.
+    MethodNotAllowed,
+    /// The request body is larger than the API reads.
+    PayloadTooLarge,
     /// The server failed.
     Internal,
 }
@@ -172,6 +176,8 @@ impl ErrorCode {
             ErrorCode::WorkspaceKeyRequired => "workspace-key-required",
             ErrorCode::AdminDisabled => "admin-disabled",
             ErrorCode::OauthFailed => "oauth-failed",
+            ErrorCode::MethodNotAllowed => "method-not-allowed",
+            ErrorCode::PayloadTooLarge => "payload-too-large",
             ErrorCode::Internal => "internal",
         }
     }
@@ -239,6 +245,18 @@ pub enum LoadError {
         path: String,
         /// What compiling, linking or instantiating it reported.
         reason: anyhow::Error,
+    },
+    /// The memory limit is smaller than what the component needs to start.
+    #[error(
+        "{path} needs {needs_mib} MiB of memory to start, more than the {limit_mib} MiB limit; raise `memory_mib` in [limits] (or in [connectors.<id>.limits])"
+    )]
+    MemoryTooSmall {
+        /// The component file.
+        path: String,
+        /// What its largest memory starts at, in MiB (rounded up).
+        needs_mib: u64,
+        /// The limit it would run under, in MiB.
+        limit_mib: u64,
     },
     /// The manifest does not parse or check, or a schema or sample in it is wrong.
     #[error("the manifest of {path} is invalid: {problems}")]

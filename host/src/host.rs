@@ -137,6 +137,14 @@ impl Host {
         Workers { stop, stopped, tasks }
     }
 
+    /// Where webhooks may be delivered.
+    pub fn destinations(&self) -> crate::egress::DestinationPolicy {
+        crate::egress::DestinationPolicy {
+            egress: self.config.egress.clone(),
+            static_hosts: self.config.static_hosts.clone(),
+        }
+    }
+
     /// The configuration the host was opened with.
     pub fn config(&self) -> &HostConfig {
         &self.config

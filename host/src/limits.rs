@@ -23,6 +23,21 @@ pub struct Limits {
     pub events_per_poll: u32,
     /// Wall-clock time one outbound request may take, in ms.
     pub request_timeout_ms: u64,
+    /// Bytes of one outbound request body; past it nothing is sent.
+    pub request_body_bytes: u64,
+    /// Bytes of all outbound request bodies of one call together.
+    pub request_bytes_per_call: u64,
+    /// Host-side handles (header fields, requests, responses, bodies,
+    /// streams) a call may hold at once.
+    pub host_handles: u32,
+    /// Bytes of one set of header fields, as the host holds it in memory.
+    pub header_bytes: u32,
+    /// Bytes of a trigger's cursor; a larger one fails the poll and the stored cursor stays.
+    pub cursor_bytes: u64,
+    /// Choices one dropdown may return (their bytes count against `output_bytes`).
+    pub choices: u32,
+    /// Log lines one call may write; the rest are counted and dropped.
+    pub log_lines: u32,
 }
 
 impl Default for Limits {
@@ -36,6 +51,13 @@ impl Default for Limits {
             output_bytes: 8 * 1024 * 1024,
             events_per_poll: 500,
             request_timeout_ms: 30_000,
+            request_body_bytes: 8 * 1024 * 1024,
+            request_bytes_per_call: 32 * 1024 * 1024,
+            host_handles: 1_000,
+            header_bytes: 64 * 1024,
+            cursor_bytes: 64 * 1024,
+            choices: 1_000,
+            log_lines: 200,
         }
     }
 }
@@ -77,6 +99,16 @@ pub enum Limit {
     OutputBytes,
     /// Events of one poll (`events_per_poll`).
     EventsPerPoll,
+    /// One outbound request body (`request_body_bytes`).
+    RequestBodyBytes,
+    /// All outbound request bodies of a call (`request_bytes_per_call`).
+    RequestBytesPerCall,
+    /// Handles the host holds for the call (`host_handles`, `header_bytes`).
+    HostResources,
+    /// A trigger's cursor (`cursor_bytes`).
+    CursorBytes,
+    /// A dropdown's choices (`choices`).
+    Choices,
 }
 
 impl Limit {
@@ -91,6 +123,11 @@ impl Limit {
             Limit::ResponseBodyBytes => "response-body-bytes",
             Limit::OutputBytes => "output-bytes",
             Limit::EventsPerPoll => "events-per-poll",
+            Limit::RequestBodyBytes => "request-body-bytes",
+            Limit::RequestBytesPerCall => "request-bytes-per-call",
+            Limit::HostResources => "host-resources",
+            Limit::CursorBytes => "cursor-bytes",
+            Limit::Choices => "choices",
         }
     }
 }

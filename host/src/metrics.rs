@@ -52,6 +52,19 @@ impl Metrics {
         self.add("weft_call_errors_total", "counter", "Failed connector calls by error kind.", labels, 1.0);
     }
 
+    /// Counts one call that ran into per-call limit `limit`; `outcome` is
+    /// `failed` (the call ended) or `swallowed` (the connector carried on).
+    pub fn limit_hit(&self, limit: &str, outcome: &str) {
+        let labels = vec![("limit", limit.to_string()), ("outcome", outcome.to_string())];
+        self.add("weft_limits_hit_total", "counter", "Calls that ran into a per-call limit.", labels, 1.0);
+    }
+
+    /// Counts guest log lines dropped by the per-call cap.
+    pub fn log_lines_dropped(&self, count: u32) {
+        let help = "Connector log lines dropped by the per-call cap.";
+        self.add("weft_log_lines_dropped_total", "counter", help, Vec::new(), f64::from(count));
+    }
+
     /// Counts one delivery attempt; `outcome` is `delivered` or `failed`.
     pub fn delivery(&self, outcome: &str) {
         let labels = vec![("outcome", outcome.to_string())];

@@ -47,3 +47,67 @@ async fn the_component_declares_the_manifest_the_code_builds() {
     let loaded = ghl(&runtime).await;
     assert_eq!(loaded.manifest, ghl_social_planner::manifest());
 }
+
+/// An operation, in words, and the scopes it needs.
+type Needs = (String, Vec<String>);
+
+/// The table of generated operations beside a manifest: the dropdowns and
+/// the scopes of the list calls that fill them.
+fn dropdown_scopes(table: &Path) -> Vec<Needs> {
+    let text = std::fs::read_to_string(table).expect("table.json");
+    let table = weft_openapi_runtime::Table::parse(&text).expect("a table");
+    table
+        .dropdowns
+        .iter()
+        .filter_map(|d| table.operation(&d.operation))
+        .map(|op| (format!("dropdown operation {}", op.key), op.scopes.clone()))
+        .collect()
+}
+
+/// Every scope an exposed operation needs (each action, trigger and dropdown
+/// list call) is one the OAuth connection asks for: otherwise a builder who
+/// connected with OAuth meets a missing scope that reconnecting cannot fix.
+#[test]
+fn every_operation_s_scopes_are_requested_by_oauth() {
+    let root = weft_tests::workspace_root();
+    let mut connectors: Vec<(String, weft_manifest::ConnectorManifest, Vec<Needs>)> = vec![(
+        "ghl-social-planner".into(),
+        ghl_social_planner::manifest(),
+        dropdown_scopes(&root.join("connector/generated/table.json")),
+    )];
+    for entry in std::fs::read_dir(root.join("connectors")).expect("connectors/").filter_map(Result::ok) {
+        let (manifest, table) = (entry.path().join("manifest.json"), entry.path().join("table.json"));
+        if !table.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&manifest).expect("manifest.json");
+        let parsed: weft_manifest::ConnectorManifest = serde_json::from_str(&text).expect("a manifest");
+        connectors.push((parsed.id.clone(), parsed, dropdown_scopes(&table)));
+    }
+    assert!(connectors.len() >= 17, "the social planner and the 16 generated GHL connectors");
+    let mut missing = Vec::new();
+    for (id, manifest, dropdowns) in &connectors {
+        let requested: Vec<&String> = manifest
+            .auth
+            .iter()
+            .filter_map(|a| match a {
+                weft_manifest::AuthMethod::Oauth2 { scopes, .. } => Some(scopes),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(!requested.is_empty(), "{id} offers OAuth with scopes");
+        let operations = manifest
+            .actions
+            .iter()
+            .map(|a| (format!("action {}", a.key), a.scopes.clone()))
+            .chain(manifest.triggers.iter().map(|t| (format!("trigger {}", t.key), t.scopes.clone())))
+            .chain(dropdowns.iter().cloned());
+        for (what, scopes) in operations {
+            for scope in scopes.iter().filter(|s| !requested.contains(s)) {
+                missing.push(format!("{id} {what} needs `{scope}`"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "scopes OAuth does not ask for:\n{}", missing.join("\n"));
+}

@@ -118,9 +118,12 @@ async fn a_post_scheduled_at_the_best_time_lands_on_the_day_the_statistics_favou
     assert_eq!(created["best"]["ranking"][0], weekday_name(favoured.weekday()));
     let id = created.pointer("/post/_id").and_then(Value::as_str).expect("id");
     let got = runtime.execute(&ghl, &conn, "get-post", &json!({"id": id})).await.expect("get-post");
-    let shown: Timestamp =
-        got.pointer("/results/post/displayDate").and_then(Value::as_str).expect("displayDate").parse().expect("time");
+    let sent = got.pointer("/results/post/displayDate").and_then(Value::as_str).expect("displayDate");
+    let shown: Timestamp = sent.parse().expect("time");
     assert_eq!(shown, slot, "{got}");
+    // As GHL writes its own: milliseconds, not nanoseconds.
+    let fraction = sent.rsplit_once('.').map(|(_, f)| f).unwrap_or_default();
+    assert!(fraction.len() == 4 && fraction.ends_with('Z'), "scheduleDate was sent as `{sent}`");
 
     // Earlier snapshots weigh in: two weeks ago, another weekday did far better.
     let mut earlier = runtime

@@ -120,6 +120,7 @@ pub(crate) async fn poll(
                 lines.push(serde_json::to_string(event).map_err(|e| e.to_string())?);
             }
         }
+        let repeated = outcome.cursor == state.cursor;
         state.cursor = outcome.cursor;
         // Printed before the state is saved: a crash in between prints an
         // event twice rather than never.
@@ -138,6 +139,10 @@ pub(crate) async fn poll(
             break;
         }
         if !outcome.has_more {
+            break;
+        }
+        if repeated {
+            tracing::warn!("the trigger said it has more but returned the same cursor; stopped polling");
             break;
         }
     }

@@ -163,6 +163,9 @@ async fn upsert(
     };
     let interval =
         subscriptions::validate(&new, registry).map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
+    subscriptions::check_destination(&new.destination, &host.destinations())
+        .await
+        .map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
     let (built, shown_secret) = subscriptions::build(new, interval, vault);
     match store.subscription(&g.workspace, &entry.name).await.map_err(|e| e.to_string())? {
         Some(existing) if existing.connector != built.connector || existing.trigger != built.trigger => Err(format!(

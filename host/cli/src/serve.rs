@@ -6,7 +6,7 @@ use std::sync::Arc;
 use weft::Registry;
 use weft::Runtime;
 use weft::server::load_dir;
-use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key};
+use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key, parse_expiry};
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -73,6 +73,7 @@ pub(crate) async fn workspaces(g: &Global, command: WorkspacesCommand) -> Result
     let store = open_store(g).await?;
     match command {
         WorkspacesCommand::Create { name } => {
+            weft::names::NameKind::Workspace.check(&name).map_err(|e| e.to_string())?;
             store.create_workspace(&name).await.map_err(|e| e.to_string())?;
             println!("created workspace `{name}`");
         }
@@ -93,36 +94,69 @@ pub(crate) enum ApiKeysCommand {
         workspace: String,
         #[arg(long, default_value = "")]
         label: String,
+        /// When the key stops working (RFC 3339) [default: never].
+        #[arg(long, conflicts_with = "expires_in_days")]
+        expires_at: Option<String>,
+        /// Days until the key stops working.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
-    /// List a workspace's API keys (not the keys themselves).
+    /// List a workspace's API keys (not the keys themselves), revoked and expired ones included.
     List {
         #[arg(long = "for")]
         workspace: String,
+    },
+    /// Revoke an API key: it stops working at once.
+    Revoke {
+        #[arg(long = "for")]
+        workspace: String,
+        /// The key's id (see `weft api-keys list`).
+        id: String,
     },
 }
 
 pub(crate) async fn api_keys(g: &Global, command: ApiKeysCommand) -> Result<(), String> {
     let store = open_store(g).await?;
     match command {
-        ApiKeysCommand::Create { workspace, label } => {
-            if !store.workspace_exists(&workspace).await.map_err(|e| e.to_string())? {
-                return Err(format!("no workspace named `{workspace}`; create it with `weft workspaces create`"));
-            }
-            let (key, hash) = new_api_key();
-            let info = ApiKeyInfo {
-                id: hex::encode(rand::random::<[u8; 8]>()),
-                workspace,
-                label,
-                created_at: jiff::Timestamp::now().to_string(),
+        ApiKeysCommand::Create { workspace, label, expires_at, expires_in_days } => {
+            existing(&store, &workspace).await?;
+            let expires_at = match (expires_at, expires_in_days) {
+                (Some(text), _) => Some(parse_expiry(&text).map_err(|e| format!("--expires-at: {e}"))?),
+                (None, Some(days)) => Some(
+                    jiff::Timestamp::now()
+                        .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days.max(1))))
+                        .map_err(|e| format!("--expires-in-days: {e}"))?,
+                ),
+                (None, None) => None,
             };
+            let (key, hash) = new_api_key();
+            let info = ApiKeyInfo::new(&workspace, &label, expires_at);
             store.insert_api_key(&info, &hash).await.map_err(|e| e.to_string())?;
             println!("{key}");
             eprintln!("API key {} for workspace `{}` (shown once)", info.id, info.workspace);
         }
         ApiKeysCommand::List { workspace } => {
+            existing(&store, &workspace).await?;
             let keys = store.api_keys(&workspace).await.map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?);
         }
+        ApiKeysCommand::Revoke { workspace, id } => {
+            existing(&store, &workspace).await?;
+            if !store.revoke_api_key(&workspace, &id).await.map_err(|e| e.to_string())? {
+                return Err(format!(
+                    "workspace `{workspace}` has no active API key `{id}`; `weft api-keys list` shows them"
+                ));
+            }
+            eprintln!("revoked API key {id} of workspace `{workspace}`");
+        }
     }
     Ok(())
+}
+
+async fn existing(store: &SqliteStore, workspace: &str) -> Result<(), String> {
+    if store.workspace_exists(workspace).await.map_err(|e| e.to_string())? {
+        Ok(())
+    } else {
+        Err(format!("no workspace named `{workspace}`; create it with `weft workspaces create`"))
+    }
 }

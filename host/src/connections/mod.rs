@@ -8,6 +8,7 @@ mod refresh;
 pub use oauth::{OAuthApp, Tokens};
 
 use crate::egress::{CredentialSource, EgressConfig, HttpClient};
+use crate::names::NameKind;
 use crate::runtime::Connection;
 use crate::secret::Secret;
 use crate::store::{
@@ -196,9 +197,7 @@ impl Connections {
         tokens: &Tokens,
         expires_at: Option<i64>,
     ) -> Result<ConnectionRow, ConnectionError> {
-        if name.trim().is_empty() {
-            return Err(ConnectionError::Invalid("give the connection a name".into()));
-        }
+        NameKind::Connection.check(name).map_err(|e| ConnectionError::Invalid(e.to_string()))?;
         let id = new_id();
         let vault = self.vault();
         let plain =
@@ -267,6 +266,7 @@ impl Connections {
         base_url: Option<&str>,
         redirect_uri: &str,
     ) -> Result<String, ConnectionError> {
+        NameKind::Connection.check(name).map_err(|e| ConnectionError::Invalid(e.to_string()))?;
         let base_url = match base_url {
             Some(b) => b.to_string(),
             None => Self::default_base(manifest)?,

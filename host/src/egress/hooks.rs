@@ -5,6 +5,7 @@ use super::body::{LimitedBody, UpstreamBody};
 use super::client::{Upstream, find_refusal};
 use super::credential::{Credential, CredentialProblem};
 use super::policy::{EgressDenial, EgressPolicy, Origin};
+use crate::limits::Limit;
 use crate::secret::Secret;
 use bytes::Bytes;
 use http::HeaderName;
@@ -41,6 +42,8 @@ pub struct CallReport {
     pub credential: Option<CredentialProblem>,
     /// Credential refreshes this call caused after a 401.
     pub refreshes: u32,
+    /// Bytes of request bodies this call has sent, or is sending.
+    pub request_body_bytes: u64,
 }
 
 /// Caps applied to a call's requests.
@@ -50,6 +53,10 @@ pub struct RequestCaps {
     pub max_requests: u32,
     /// Bytes of one answer's body a connector may read.
     pub max_response_bytes: u64,
+    /// Bytes of one request body; a larger one is not sent.
+    pub max_request_body_bytes: u64,
+    /// Bytes of all request bodies of one call.
+    pub max_call_request_bytes: u64,
     /// The longest wait for an answer; a connector may ask for a shorter one, never a longer one.
     pub timeout: Duration,
 }
@@ -106,7 +113,7 @@ impl EgressHooks {
         let mut report = self.report();
         if report.requests >= self.caps.max_requests {
             report.limit = Some(LimitHit {
-                limit: crate::limits::Limit::RequestsPerCall,
+                limit: Limit::RequestsPerCall,
                 detail: format!("more than {} outbound requests in one call", self.caps.max_requests),
             });
             return Err(HttpError::ConnectionLimitReached);
@@ -155,8 +162,29 @@ impl WasiHttpHooks for EgressHooks {
             budget: self.budget.clone(),
         };
         let credential = self.credential_for(&origin);
+        let (per_request, report) = (self.caps.max_request_body_bytes, self.report.clone());
+        let left_in_call = self.caps.max_call_request_bytes.saturating_sub(lock(&report).request_body_bytes);
         Box::new(async move {
-            let body: Bytes = body.collect().await?.to_bytes();
+            // Read at most the cap, never the whole body past it; nothing is
+            // sent unless all of it fits.
+            let cap = per_request.min(left_in_call);
+            let body = match http_body_util::Limited::new(body, usize::try_from(cap).unwrap_or(usize::MAX))
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                    let (limit, detail) = if cap < per_request {
+                        (Limit::RequestBytesPerCall, format!("the call's request bodies went over {cap} more bytes"))
+                    } else {
+                        (Limit::RequestBodyBytes, format!("a request body was larger than {per_request} bytes"))
+                    };
+                    lock(&report).limit = Some(LimitHit { limit, detail });
+                    return Err(HttpError::HttpRequestBodySize(Some(cap)));
+                }
+                Err(_) => return Err(HttpError::HttpRequestBodySize(None)),
+            };
+            lock(&report).request_body_bytes += body.len() as u64;
             outgoing.send_with_credential(body, credential).await
         })
     }

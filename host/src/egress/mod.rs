@@ -13,4 +13,4 @@ pub use budget::{Budget, Budgets};
 pub use client::{HttpClient, Responder, StaticHosts, Upstream, build_client, find_refusal};
 pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
 pub use hooks::{CallReport, EgressHooks, LimitHit, RequestCaps};
-pub use policy::{EgressConfig, EgressDenial, EgressPolicy, Origin};
+pub use policy::{DestinationPolicy, EgressConfig, EgressDenial, EgressPolicy, Origin};

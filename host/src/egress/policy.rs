@@ -197,6 +197,47 @@ impl EgressPolicy {
     }
 }
 
+/// Where webhooks may be delivered: the connectors' rules for addresses,
+/// checked when a subscription is created or changed so a builder hears at
+/// once, not after a day of failed deliveries. The address guard checks
+/// again at every delivery.
+#[derive(Debug, Clone, Default)]
+pub struct DestinationPolicy {
+    /// What the operator allows beyond public https.
+    pub egress: EgressConfig,
+    /// Fixed DNS answers, as for connectors.
+    pub static_hosts: super::StaticHosts,
+}
+
+impl DestinationPolicy {
+    /// `Ok` when a webhook at `url` may be delivered to. A name that does not
+    /// resolve now passes (deliveries retry); one that resolves only to
+    /// addresses that may not be reached does not.
+    pub async fn check(&self, url: &str) -> Result<(), EgressDenial> {
+        let origin = Origin::parse(url)?;
+        let policy = EgressPolicy::new(vec![origin.clone()], self.egress.clone());
+        policy.check(&origin)?;
+        if origin.ip().is_some() || origin.is_loopback() {
+            return Ok(());
+        }
+        let found: Vec<IpAddr> = match self.static_hosts.get(&origin.host) {
+            Some(ips) => ips.clone(),
+            None => match tokio::net::lookup_host((origin.host.as_str(), origin.port)).await {
+                Ok(addrs) => addrs.map(|a| a.ip()).collect(),
+                Err(_) => return Ok(()),
+            },
+        };
+        let mut refusal = None;
+        for ip in &found {
+            match policy.check_resolved(&origin.host, *ip) {
+                Ok(()) => return Ok(()),
+                Err(e) => refusal = refusal.or(Some(e)),
+            }
+        }
+        refusal.map_or(Ok(()), Err)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +267,23 @@ mod tests {
         assert!(policy(&[sim], dev.clone()).check(&origin(sim)).is_ok());
         let private = "http://10.0.0.1:80";
         assert!(policy(&[private], dev).check(&origin(private)).is_err());
+    }
+
+    #[tokio::test]
+    async fn webhook_destinations_on_addresses_connectors_may_not_reach_are_refused() {
+        let hosts = [("inside.test".to_string(), vec!["10.0.0.7".parse().expect("ip")])].into();
+        let policy = DestinationPolicy { egress: EgressConfig::default(), static_hosts: hosts };
+        for url in ["https://10.1.2.3/h", "https://169.254.169.254/latest", "http://127.0.0.1:9/h", "https://[::1]/h"] {
+            assert!(policy.check(url).await.is_err(), "{url}");
+        }
+        let named = policy.check("https://inside.test/hook").await.expect_err("resolves to a private address");
+        assert!(matches!(named, EgressDenial::ResolvesNonPublic { .. }), "{named}");
+        assert!(policy.check("https://93.184.216.34/hook").await.is_ok());
+        let dev = DestinationPolicy {
+            egress: EgressConfig { allow_loopback: true, ..EgressConfig::default() },
+            ..DestinationPolicy::default()
+        };
+        assert!(dev.check("http://127.0.0.1:9/h").await.is_ok());
     }
 
     #[test]

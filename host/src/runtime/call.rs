@@ -1,53 +1,69 @@
-//! One call: a fresh store and instance, the call under its limits, and the
-//! result checked against the manifest.
+//! One call: a fresh store and instance, the call under its limits inside one
+//! envelope (a slot, a span, the timeout, instantiation, the outcome, the
+//! metrics), and the result checked against the manifest.
 
 use super::engine::EPOCH_TICK;
+use super::guest_log::GuestLog;
 use super::outcome::finish;
+use super::secrets::DeclaredSecrets;
+use super::state::{CallState, MemoryCap};
 use super::{Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Runtime, schema_key};
-use crate::bindings::types;
+use crate::bindings::{Connector, types};
 use crate::egress::{Budget, CallReport, Credential, EgressHooks, EgressPolicy, Origin, RequestCaps};
 use crate::error::CallError;
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::schema::Schema;
-use crate::state::{CallState, MemoryCap};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::SemaphorePermit;
+use tracing::Instrument;
 use wasmtime::Store;
 use wasmtime::component::ResourceTable;
 
+/// Calls started by this process, for the id in each call's span.
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// What a call's store is made of.
+pub(super) struct StoreParts<'a> {
+    pub(super) limits: &'a Limits,
+    pub(super) connector_id: &'a str,
+    pub(super) policy: EgressPolicy,
+    pub(super) credential: Option<Credential>,
+    pub(super) secrets: BTreeMap<String, Option<String>>,
+    pub(super) budget: Option<Arc<Budget>>,
+}
+
 impl Runtime {
-    pub(super) fn store(
-        &self,
-        limits: &Limits,
-        connector_id: &str,
-        policy: EgressPolicy,
-        credential: Option<Credential>,
-        secrets: BTreeMap<String, Option<String>>,
-        budget: Option<Arc<Budget>>,
-    ) -> Store<CallState> {
+    pub(super) fn store(&self, parts: StoreParts<'_>) -> Store<CallState> {
+        let limits = parts.limits;
         let egress = EgressHooks {
-            budget,
-            policy: Arc::new(policy),
-            credential: credential.map(Arc::new),
+            budget: parts.budget,
+            policy: Arc::new(parts.policy),
+            credential: parts.credential.map(Arc::new),
             client: self.upstream.clone(),
             caps: RequestCaps {
                 max_requests: limits.requests_per_call,
                 max_response_bytes: limits.response_body_bytes,
+                max_request_body_bytes: limits.request_body_bytes,
+                max_call_request_bytes: limits.request_bytes_per_call,
                 timeout: limits.request_timeout(),
             },
             report: Arc::new(Mutex::new(CallReport::default())),
         };
+        let mut http = wasmtime_wasi_http::WasiHttpCtx::new();
+        http.set_field_size_limit(limits.header_bytes as usize);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(limits.host_handles as usize);
         let state = CallState {
             wasi: wasmtime_wasi::WasiCtx::builder().build(),
-            http: wasmtime_wasi_http::WasiHttpCtx::new(),
-            table: ResourceTable::new(),
+            http,
+            table,
             egress,
             memory: MemoryCap { max_bytes: limits.memory_bytes(), hit: false },
-            connector_id: connector_id.to_string(),
-            secrets,
-            log_lines: 0,
+            log: GuestLog::new(parts.connector_id, limits.log_lines),
+            secrets: DeclaredSecrets(parts.secrets),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -104,7 +120,14 @@ impl Runtime {
             .map_err(|e| CallError::Host(anyhow::anyhow!("the runtime is shutting down: {e}")))?;
         let policy = EgressPolicy::new(allowed, self.config.egress.clone());
         let budget = self.budget_for(connector, connection);
-        let store = self.store(self.config.limits_for(id), id, policy, credential, secrets, budget);
+        let store = self.store(StoreParts {
+            limits: self.config.limits_for(id),
+            connector_id: id,
+            policy,
+            credential,
+            secrets,
+            budget,
+        });
         Ok((store, permit))
     }
 
@@ -123,18 +146,59 @@ impl Runtime {
         }))
     }
 
-    /// Records a call's time and, when it failed, its error kind.
-    fn observe<T>(
+    /// The one envelope every call runs in: a call slot and a fresh store,
+    /// a span naming the call, the wall-clock timeout, instantiation, the
+    /// outcome (a limit or refusal the host saw explains a failure best), and
+    /// the metrics. A limit the connector ran into and carried on from is
+    /// still reported, and so are log lines the cap dropped.
+    async fn envelope<T>(
         &self,
-        what: &str,
-        started: std::time::Instant,
-        result: Result<T, CallError>,
+        kind: &'static str,
+        key: &str,
+        connector: &LoadedConnector,
+        connection: &Connection,
+        call: impl AsyncFnOnce(Connector, &mut Store<CallState>) -> wasmtime::Result<Result<T, types::ConnectorError>>,
     ) -> Result<T, CallError> {
-        self.metrics.call_time(what, started.elapsed());
-        if let Err(e) = &result {
-            self.metrics.call_error(e.code().as_str());
+        let id = CALLS.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("call", call = id, connector = %connector.manifest.id, kind, key);
+        async {
+            let (mut store, _permit) = self.call_store(connector, connection).await?;
+            let limits = self.config.limits_for(&connector.manifest.id);
+            let started = std::time::Instant::now();
+            let raw = tokio::time::timeout(limits.call_timeout(), async {
+                let instantiating = std::time::Instant::now();
+                let instance = connector.pre.instantiate_async(&mut store).await?;
+                self.metrics.instantiate_time(instantiating.elapsed());
+                call(instance, &mut store).await
+            })
+            .await;
+            let swallowed = store.data().egress.report.lock().unwrap_or_else(|p| p.into_inner()).limit.clone();
+            let dropped = store.data().log.dropped();
+            if dropped > 0 {
+                let cap = store.data().log.cap();
+                tracing::warn!(dropped, "the connector wrote {dropped} log lines more than the {cap} a call may write; they were dropped");
+                self.metrics.log_lines_dropped(dropped);
+            }
+            let result = finish(&mut store, limits, raw);
+            self.metrics.call_time(kind, started.elapsed());
+            match &result {
+                Err(e) => {
+                    self.metrics.call_error(e.code().as_str());
+                    if let CallError::LimitExceeded { limit, .. } = e {
+                        self.metrics.limit_hit(limit.as_str(), "failed");
+                    }
+                }
+                Ok(_) => {
+                    if let Some(hit) = swallowed {
+                        tracing::warn!(limit = %hit.limit, "the call ran into limit `{}` and the connector carried on: {}", hit.limit, hit.detail);
+                        self.metrics.limit_hit(hit.limit.as_str(), "swallowed");
+                    }
+                }
+            }
+            result
         }
-        result
+        .instrument(span)
+        .await
     }
 
     fn context(connection: &Connection) -> types::CallContext {
@@ -158,6 +222,13 @@ impl Runtime {
         })
     }
 
+    /// A limit a call's result went over, counted like the ones the store saw.
+    fn over(&self, limit: Limit, detail: String) -> CallError {
+        self.metrics.limit_hit(limit.as_str(), "failed");
+        self.metrics.call_error(crate::error::ErrorCode::LimitExceeded.as_str());
+        CallError::LimitExceeded { limit, detail }
+    }
+
     /// Runs an action.
     pub async fn execute(
         &self,
@@ -168,24 +239,17 @@ impl Runtime {
     ) -> Result<Value, CallError> {
         let (input_schema, output_schema) = Self::schemas(connector, "action", action)?;
         input_schema.check(input).map_err(CallError::InvalidInput)?;
-        let (mut store, _permit) = self.call_store(connector, connection).await?;
         let ctx = Self::context(connection);
         let input = input.to_string();
+        let output = self
+            .envelope("action", action, connector, connection, async |instance, store| {
+                instance.weft_connector_actions().call_execute(store, &ctx, action, &input).await
+            })
+            .await?;
         let limits = self.config.limits_for(&connector.manifest.id);
-        let started_call = std::time::Instant::now();
-        let result = tokio::time::timeout(limits.call_timeout(), async {
-            let started = std::time::Instant::now();
-            let instance = connector.pre.instantiate_async(&mut store).await?;
-            self.metrics.instantiate_time(started.elapsed());
-            instance.weft_connector_actions().call_execute(&mut store, &ctx, action, &input).await
-        })
-        .await;
-        let output = self.observe("action", started_call, finish(&mut store, limits, result))?;
         if output.len() as u64 > limits.output_bytes {
-            return Err(CallError::LimitExceeded {
-                limit: crate::limits::Limit::OutputBytes,
-                detail: format!("the output was {} bytes; the limit is {}", output.len(), limits.output_bytes),
-            });
+            let detail = format!("the output was {} bytes; the limit is {}", output.len(), limits.output_bytes);
+            return Err(self.over(Limit::OutputBytes, detail));
         }
         let output: Value = serde_json::from_str(&output)
             .map_err(|e| CallError::BadOutput(format!("action `{action}` returned invalid JSON: {e}")))?;
@@ -207,7 +271,6 @@ impl Runtime {
     ) -> Result<PollOutcome, CallError> {
         let (input_schema, output_schema) = Self::schemas(connector, "trigger", trigger)?;
         input_schema.check(input).map_err(CallError::InvalidInput)?;
-        let (mut store, _permit) = self.call_store(connector, connection).await?;
         let ctx = Self::context(connection);
         let limits = self.config.limits_for(&connector.manifest.id);
         let request = types::PollRequest {
@@ -216,27 +279,27 @@ impl Runtime {
             cursor,
             meta: types::PollMeta { seed: meta.seed, limit: limits.events_per_poll, since: meta.since },
         };
-        let started_call = std::time::Instant::now();
-        let result = tokio::time::timeout(limits.call_timeout(), async {
-            let started = std::time::Instant::now();
-            let instance = connector.pre.instantiate_async(&mut store).await?;
-            self.metrics.instantiate_time(started.elapsed());
-            instance.weft_connector_triggers().call_poll(&mut store, &ctx, &request).await
-        })
-        .await;
-        let response = self.observe("poll", started_call, finish(&mut store, limits, result))?;
+        let response = self
+            .envelope("poll", trigger, connector, connection, async |instance, store| {
+                instance.weft_connector_triggers().call_poll(store, &ctx, &request).await
+            })
+            .await?;
         if response.events.len() > limits.events_per_poll as usize {
-            return Err(CallError::LimitExceeded {
-                limit: crate::limits::Limit::EventsPerPoll,
-                detail: format!("{} events; the limit is {}", response.events.len(), limits.events_per_poll),
-            });
+            let detail = format!("{} events; the limit is {}", response.events.len(), limits.events_per_poll);
+            return Err(self.over(Limit::EventsPerPoll, detail));
         }
         let size: usize = response.events.iter().map(|e| e.data.len() + e.id.len()).sum();
         if size as u64 > limits.output_bytes {
-            return Err(CallError::LimitExceeded {
-                limit: crate::limits::Limit::OutputBytes,
-                detail: format!("the events were {size} bytes; the limit is {}", limits.output_bytes),
-            });
+            let detail = format!("the events were {size} bytes; the limit is {}", limits.output_bytes);
+            return Err(self.over(Limit::OutputBytes, detail));
+        }
+        if let Some(cursor) = response.cursor.as_ref().filter(|c| c.len() as u64 > limits.cursor_bytes) {
+            let detail = format!(
+                "the trigger returned a cursor of {} bytes; the limit is {} (the stored cursor is kept)",
+                cursor.len(),
+                limits.cursor_bytes
+            );
+            return Err(self.over(Limit::CursorBytes, detail));
         }
         let mut events = Vec::with_capacity(response.events.len());
         for e in response.events {
@@ -270,19 +333,23 @@ impl Runtime {
         if !declared {
             return Err(CallError::UnknownKey(format!("`{key}` has no dynamic dropdown `{field}`")));
         }
-        let (mut store, _permit) = self.call_store(connector, connection).await?;
         let ctx = Self::context(connection);
         let input = input.to_string();
+        let choices = self
+            .envelope("options", key, connector, connection, async |instance, store| {
+                instance.weft_connector_options().call_choices(store, &ctx, key, field, &input).await
+            })
+            .await?;
         let limits = self.config.limits_for(&connector.manifest.id);
-        let started_call = std::time::Instant::now();
-        let result = tokio::time::timeout(limits.call_timeout(), async {
-            let started = std::time::Instant::now();
-            let instance = connector.pre.instantiate_async(&mut store).await?;
-            self.metrics.instantiate_time(started.elapsed());
-            instance.weft_connector_options().call_choices(&mut store, &ctx, key, field, &input).await
-        })
-        .await;
-        let choices = self.observe("options", started_call, finish(&mut store, limits, result))?;
+        if choices.len() > limits.choices as usize {
+            let detail = format!("{} choices; the limit is {}", choices.len(), limits.choices);
+            return Err(self.over(Limit::Choices, detail));
+        }
+        let size: usize = choices.iter().map(|c| c.value.len() + c.label.len()).sum();
+        if size as u64 > limits.output_bytes {
+            let detail = format!("the choices were {size} bytes; the limit is {}", limits.output_bytes);
+            return Err(self.over(Limit::OutputBytes, detail));
+        }
         Ok(choices.into_iter().map(|c| Choice { value: c.value, label: c.label }).collect())
     }
 }

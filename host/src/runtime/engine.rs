@@ -1,9 +1,9 @@
 //! The wasmtime engine: pooled, copy-on-write instances, epoch interruption,
 //! and the linker that gives a connector exactly the weft world.
 
+use super::state::CallState;
 use super::{Runtime, RuntimeConfig};
 use crate::egress::build_client;
-use crate::state::CallState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -70,6 +70,8 @@ impl Runtime {
         let mut wasm = Config::new();
         wasm.epoch_interruption(true);
         wasm.memory_init_cow(true);
+        // Enough frames to tell runaway recursion from a stray access.
+        wasm.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(super::outcome::RECURSION_FRAMES));
         // wasi:http p2 needs no component-model concurrency; leaving it off
         // makes every host-to-guest call cheaper.
         wasm.concurrency_support(false);
@@ -104,10 +106,9 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    use crate::bindings::weft::connector::{connector_types, log, secrets};
-    connector_types::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
-    log::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
-    secrets::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    crate::bindings::weft::connector::connector_types::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    super::guest_log::add_to_linker(&mut linker)?;
+    super::secrets::add_to_linker(&mut linker)?;
     Ok(linker)
 }
 

@@ -18,23 +18,38 @@ impl Runtime {
         let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: shown.clone(), source })?;
         let not_component = |reason: anyhow::Error| LoadError::NotAComponent { path: shown.clone(), reason };
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let needs = super::memory_need::initial_memory_bytes(&bytes);
+        let too_small = |limit: u64| LoadError::MemoryTooSmall {
+            path: shown.clone(),
+            needs_mib: needs.div_ceil(1 << 20),
+            limit_mib: limit >> 20,
+        };
+        let largest = self.config.largest_memory_bytes() as u64;
+        if needs > largest {
+            return Err(too_small(largest));
+        }
         let (component, from_cache) = self.compile(&bytes, &digest).map_err(not_component)?;
         let pre = self.linker.instantiate_pre(&component).map_err(|e| not_component(e.into()))?;
         let pre = ConnectorPre::new(pre).map_err(|e| not_component(e.into()))?;
         let manifest_json = {
-            let mut store = self.store(
-                &crate::limits::Limits::default(),
-                "loading",
-                EgressPolicy::new(Vec::new(), EgressConfig::default()),
-                None,
-                BTreeMap::new(),
-                None,
-            );
+            let loading = crate::limits::Limits { memory_mib: (largest >> 20).max(1), ..Default::default() };
+            let mut store = self.store(super::call::StoreParts {
+                limits: &loading,
+                connector_id: "loading",
+                policy: EgressPolicy::new(Vec::new(), EgressConfig::default()),
+                credential: None,
+                secrets: BTreeMap::new(),
+                budget: None,
+            });
             let instance = pre.instantiate_async(&mut store).await.map_err(|e| not_component(e.into()))?;
             instance.weft_connector_metadata().call_manifest(&mut store).await.map_err(|e| not_component(e.into()))?
         };
         let bad = |problems: String| LoadError::BadManifest { path: shown.clone(), problems };
         let manifest: ConnectorManifest = serde_json::from_str(&manifest_json).map_err(|e| bad(e.to_string()))?;
+        let own = self.config.limits_for(&manifest.id).memory_bytes() as u64;
+        if needs > own {
+            return Err(too_small(own));
+        }
         let problems = weft_manifest::check(&manifest);
         if !problems.is_empty() {
             return Err(bad(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));

@@ -3,10 +3,14 @@
 
 mod call;
 mod engine;
+mod guest_log;
 mod load;
+mod memory_need;
 mod outcome;
 mod registry;
+mod secrets;
 mod settings;
+mod state;
 
 pub use registry::Registry;
 pub use settings::{ConnectorPolicy, RuntimeConfig};
@@ -15,8 +19,8 @@ use crate::bindings::ConnectorPre;
 use crate::egress::{Budgets, CredentialSource, HttpClient, StaticCredential};
 use crate::schema::Schema;
 use crate::secret::Secret;
-use crate::state::CallState;
 use serde_json::Value;
+use state::CallState;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,10 +1,10 @@
 //! Turning what a call produced, and what its store saw, into its result.
 
+use super::state::CallState;
 use crate::bindings::types;
 use crate::egress::CredentialProblem;
 use crate::error::{CallError, ConnectorFailure};
-use crate::limits::Limits;
-use crate::state::CallState;
+use crate::limits::{Limit, Limits};
 use std::time::Duration;
 use wasmtime::Store;
 
@@ -23,7 +23,7 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
         }
         if memory_hit {
             return Err(CallError::LimitExceeded {
-                limit: crate::limits::Limit::Memory,
+                limit: Limit::Memory,
                 detail: format!("the connector tried to use more than {} MiB", limits.memory_mib),
             });
         }
@@ -40,7 +40,7 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
     }
     match result {
         Err(_) => Err(CallError::LimitExceeded {
-            limit: crate::limits::Limit::CallTimeout,
+            limit: Limit::CallTimeout,
             detail: format!("the call took longer than {} ms", limits.call_timeout_ms),
         }),
         Ok(Err(trap)) => Err(trap_error(trap, limits)),
@@ -50,19 +50,47 @@ pub(super) fn finish<T>(store: &mut Store<CallState>, limits: &Limits, result: R
 }
 
 fn trap_error(error: wasmtime::Error, limits: &Limits) -> CallError {
+    if let Some(wasmtime::component::ResourceTableError::Full) = error.downcast_ref() {
+        return CallError::LimitExceeded {
+            limit: Limit::HostResources,
+            detail: format!(
+                "the connector held more than {} host handles (header fields, requests, bodies, streams) at once",
+                limits.host_handles
+            ),
+        };
+    }
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => CallError::LimitExceeded {
-            limit: crate::limits::Limit::CpuTime,
+            limit: Limit::CpuTime,
             detail: format!("the connector ran longer than {} ms", limits.cpu_ms),
         },
-        Some(wasmtime::Trap::StackOverflow) => CallError::LimitExceeded {
-            limit: crate::limits::Limit::Stack,
-            detail: "the connector overflowed its stack".into(),
+        Some(wasmtime::Trap::StackOverflow) => {
+            CallError::LimitExceeded { limit: Limit::Stack, detail: "the connector overflowed its stack".into() }
+        }
+        Some(wasmtime::Trap::MemoryOutOfBounds) if is_runaway_recursion(&error) => CallError::LimitExceeded {
+            limit: Limit::Stack,
+            detail: "the connector's recursion ran off the end of its stack in linear memory".into(),
         },
         Some(trap) => CallError::Trapped(trap.to_string()),
         None => CallError::Trapped(format!("{error:#}")),
     }
 }
+
+/// Whether a trap's backtrace is one function calling itself all the way
+/// down: what a guest's shadow stack (kept in linear memory) looks like when
+/// it overflows into an out-of-bounds access.
+fn is_runaway_recursion(error: &wasmtime::Error) -> bool {
+    let Some(trace) = error.downcast_ref::<wasmtime::WasmBacktrace>() else { return false };
+    let frames = trace.frames();
+    let mut functions: Vec<u32> = frames.iter().map(|f| f.func_index()).collect();
+    functions.sort_unstable();
+    functions.dedup();
+    frames.len() >= RECURSION_FRAMES && functions.len() <= 2
+}
+
+/// Frames of one function in a row that mean runaway recursion; wasmtime
+/// keeps this many of a trap's backtrace (see `engine.rs`).
+pub(super) const RECURSION_FRAMES: usize = 20;
 
 /// The one place the WIT error variant becomes the host's.
 fn failure(e: types::ConnectorError) -> ConnectorFailure {

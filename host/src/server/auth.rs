@@ -20,7 +20,13 @@ fn bearer(parts: &Parts) -> Result<&str, Problem> {
         parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
             Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::MissingApiKey, "send `Authorization: Bearer <API key>`")
         })?;
-    value.strip_prefix("Bearer ").map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let key = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
+        .filter(|key| !key.is_empty());
+    key.ok_or_else(|| {
         Problem::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::MissingApiKey,

@@ -25,6 +25,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+/// The largest request body the API reads; a larger one is a 413 problem.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,6 +49,8 @@ pub struct AppState {
     pub public_url: String,
     /// Cleared when shutdown begins, so `/readyz` answers 503.
     pub ready: Arc<AtomicBool>,
+    /// Where webhooks may be delivered, checked when subscriptions are created.
+    pub destinations: Arc<crate::egress::DestinationPolicy>,
 }
 
 #[derive(OpenApi)]
@@ -90,6 +95,14 @@ pub fn router(state: AppState) -> Router {
     .route("/readyz", get(routes::ops::readyz))
     .route("/metrics", get(routes::ops::metrics))
     .fallback(|| async { Problem::not_found("no such route; see /v1/openapi.json") })
+    .method_not_allowed_fallback(|| async {
+        Problem::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            crate::error::ErrorCode::MethodNotAllowed,
+            "this route does not take that method; see /v1/openapi.json",
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
     .layer(tower_http::trace::TraceLayer::new_for_http())
     .with_state(state)
 }
@@ -132,6 +145,7 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
         admin_key: settings.admin_key.clone(),
         public_url,
         ready: ready.clone(),
+        destinations: Arc::new(host.destinations()),
     };
     let mut workers = host.start_workers();
     if let Some(dir) = settings.connectors_dir.clone() {

@@ -153,6 +153,9 @@ impl From<SubscriptionError> for Problem {
     fn from(e: SubscriptionError) -> Problem {
         match e {
             SubscriptionError::Invalid(m) => Problem::invalid(m),
+            e @ SubscriptionError::Destination(_) => {
+                Problem::invalid(e.to_string()).with_field(Some("/destination".into()))
+            }
             SubscriptionError::NotFound(n) => Problem::not_found(format!("no subscription named `{n}`")),
             SubscriptionError::Store(s) => s.into(),
         }
@@ -178,6 +181,11 @@ where
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::MalformedJson,
                 "send the body as JSON with `Content-Type: application/json`",
+            )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("the request body is larger than the {} bytes the API reads", super::MAX_BODY_BYTES),
             )),
             Err(e) => Err(Problem::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, e.body_text())),
         }

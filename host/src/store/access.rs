@@ -19,6 +19,28 @@ pub struct ApiKeyInfo {
     pub label: String,
     /// When the key was created (RFC 3339).
     pub created_at: String,
+    /// When the key stops working; `None`: it does not expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<jiff::Timestamp>,
+    /// When the key was revoked; a revoked key never works again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+impl ApiKeyInfo {
+    /// A new key's info: a fresh id, created now.
+    pub fn new(workspace: &str, label: &str, expires_at: Option<jiff::Timestamp>) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: hex::encode(rand::random::<[u8; 8]>()),
+            workspace: workspace.to_string(),
+            label: label.to_string(),
+            created_at: jiff::Timestamp::now().to_string(),
+            expires_at,
+            revoked_at: None,
+        }
+    }
 }
 
 /// Durable state of workspaces and their API keys; [`SqliteStore`] implements it.
@@ -32,12 +54,13 @@ pub trait AccessStore: Send + Sync {
     async fn workspace_exists(&self, name: &str) -> Result<bool, StoreError>;
     /// Stores a key's info with the SHA-256 hash of its secret.
     async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError>;
-    /// The workspace a key hash belongs to.
+    /// The workspace a key hash belongs to, while the key is neither revoked nor expired.
     async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError>;
     /// A workspace's keys, oldest first.
     async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError>;
-    /// Deletes one of a workspace's keys; false when it has none with that id.
-    async fn delete_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError>;
+    /// Revokes one of a workspace's keys at once; false when it has no
+    /// unrevoked key with that id.
+    async fn revoke_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -69,27 +92,34 @@ impl AccessStore for SqliteStore {
     }
 
     async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO api_keys (id, workspace, hash, label, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(&key.id)
-            .bind(&key.workspace)
-            .bind(hash)
-            .bind(&key.label)
-            .bind(&key.created_at)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO api_keys (id, workspace, hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&key.id)
+        .bind(&key.workspace)
+        .bind(hash)
+        .bind(&key.label)
+        .bind(&key.created_at)
+        .bind(key.expires_at.map(|t| t.as_second()))
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
     async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT workspace FROM api_keys WHERE hash = ?")
-            .bind(hash)
-            .fetch_optional(self.pool())
-            .await?)
+        let now = jiff::Timestamp::now().as_second();
+        Ok(sqlx::query_scalar(
+            "SELECT workspace FROM api_keys WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, workspace, label, created_at FROM api_keys WHERE workspace = ? ORDER BY created_at",
+            "SELECT id, workspace, label, created_at, expires_at, revoked_at FROM api_keys WHERE workspace = ? ORDER BY created_at",
         )
         .bind(workspace)
         .fetch_all(self.pool())
@@ -101,19 +131,37 @@ impl AccessStore for SqliteStore {
                     workspace: r.try_get("workspace")?,
                     label: r.try_get("label")?,
                     created_at: r.try_get("created_at")?,
+                    expires_at: seconds(r.try_get("expires_at")?),
+                    revoked_at: seconds(r.try_get("revoked_at")?),
                 })
             })
             .collect()
     }
 
-    async fn delete_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM api_keys WHERE workspace = ? AND id = ?")
-            .bind(workspace)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+    async fn revoke_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL")
+                .bind(jiff::Timestamp::now().as_second())
+                .bind(workspace)
+                .bind(id)
+                .execute(self.pool())
+                .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+fn seconds(value: Option<i64>) -> Option<jiff::Timestamp> {
+    value.and_then(|s| jiff::Timestamp::from_second(s).ok())
+}
+
+/// An API key's expiry: an RFC 3339 time in the future.
+pub fn parse_expiry(text: &str) -> Result<jiff::Timestamp, String> {
+    let at: jiff::Timestamp =
+        text.parse().map_err(|e| format!("`{text}` is not an RFC 3339 time like 2027-01-31T00:00:00Z ({e})"))?;
+    if at <= jiff::Timestamp::now() {
+        return Err(format!("`{text}` is in the past; a key must expire in the future"));
+    }
+    Ok(at)
 }
 
 /// A new API key: the secret shown once, and its hash to store.

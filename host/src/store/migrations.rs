@@ -112,4 +112,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     );
     "#,
     ),
+    (
+        4,
+        "API keys can expire and be revoked",
+        r#"
+    ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+    ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
+    "#,
+    ),
 ];

@@ -11,7 +11,7 @@ mod sqlite;
 mod sqlite_subscriptions;
 mod subscriptions;
 
-pub use access::{AccessStore, ApiKeyInfo, hash_key, new_api_key};
+pub use access::{AccessStore, ApiKeyInfo, hash_key, new_api_key, parse_expiry};
 pub use sqlite::SqliteStore;
 pub use subscriptions::*;
 

@@ -31,6 +31,9 @@ pub enum SubscriptionError {
     /// refuses, an interval out of range, or a start point the trigger does not offer.
     #[error("{0}")]
     Invalid(String),
+    /// The webhook destination is an address deliveries may not reach.
+    #[error("the destination cannot be delivered to: {0}")]
+    Destination(crate::egress::EgressDenial),
     /// No subscription of that name in the workspace.
     #[error("no subscription named `{0}`")]
     NotFound(String),
@@ -78,9 +81,7 @@ pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, Subsc
         let keys: Vec<&str> = connector.manifest.triggers.iter().map(|t| t.key.as_str()).collect();
         invalid(format!("{} has no trigger `{}`; it has: {}", new.connector, new.trigger, keys.join(", ")))
     })?;
-    if new.name.trim().is_empty() {
-        return Err(invalid("give the subscription a name".into()));
-    }
+    crate::names::NameKind::Subscription.check(&new.name).map_err(|e| invalid(e.to_string()))?;
     let schema = crate::schema::Schema::compile(&trigger.input_schema).map_err(invalid)?;
     schema.check(&new.input).map_err(|p| invalid(format!("invalid input: {}", crate::schema::describe(&p))))?;
     let interval = new.interval_secs.unwrap_or(trigger.poll.default_interval_seconds);
@@ -101,6 +102,17 @@ pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, Subsc
         return Err(invalid(format!("`{}` cannot start from `{}`", new.trigger, new.start.as_text())));
     }
     Ok(interval)
+}
+
+/// Checks a webhook destination against the address rules deliveries follow.
+pub async fn check_destination(
+    destination: &Destination,
+    policy: &crate::egress::DestinationPolicy,
+) -> Result<(), SubscriptionError> {
+    match destination {
+        Destination::Webhook { url } => policy.check(url).await.map_err(SubscriptionError::Destination),
+        _ => Ok(()),
+    }
 }
 
 /// Builds the stored form of a validated subscription.

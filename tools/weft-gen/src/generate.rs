@@ -157,7 +157,14 @@ pub fn generate(specs: &[PathBuf], overlay: &Overlay) -> Result<Generated, GenEr
         return Err(GenError::Invalid(format!("{connector_id}:\n  {}", errors.join("\n  "))));
     }
     add_dropdowns(&mut docs, overlay, specs, &planned, &mut actions, &mut triggers, &mut table)?;
-    let manifest = manifest(overlay, &connector_id, &files, &docs, actions, triggers)?;
+    // A dropdown's list call needs its own scopes: OAuth asks for them too.
+    let dropdown_scopes: Vec<String> = table
+        .dropdowns
+        .iter()
+        .filter_map(|d| table.operation(&d.operation))
+        .flat_map(|op| op.scopes.iter().cloned())
+        .collect();
+    let manifest = manifest(overlay, &connector_id, &files, &docs, actions, triggers, &dropdown_scopes)?;
     let problems = weft_manifest::check(&manifest);
     if !problems.is_empty() {
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -358,6 +365,7 @@ fn manifest(
     docs: &Docs,
     actions: Vec<Action>,
     triggers: Vec<Trigger>,
+    dropdown_scopes: &[String],
 ) -> Result<ConnectorManifest, GenError> {
     let c = &overlay.connector;
     let base_url = c
@@ -372,6 +380,7 @@ fn manifest(
         .iter()
         .flat_map(|a| a.scopes.iter())
         .chain(triggers.iter().flat_map(|t| t.scopes.iter()))
+        .chain(dropdown_scopes)
         .cloned()
         .collect();
     let mut auth = Vec::new();

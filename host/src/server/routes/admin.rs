@@ -1,9 +1,10 @@
 //! Workspaces and API keys, for the holder of the admin key.
 
+use crate::names::NameKind;
 use crate::server::AppState;
 use crate::server::auth::Admin;
 use crate::server::problem::{ApiJson, Problem};
-use crate::store::{AccessStore, ApiKeyInfo, new_api_key};
+use crate::store::{AccessStore, ApiKeyInfo, new_api_key, parse_expiry};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,6 +17,17 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_workspace, list_workspaces))
         .routes(routes!(create_api_key, list_api_keys))
+        .routes(routes!(revoke_api_key))
+}
+
+/// 404 unless the workspace exists: every route under a workspace says so
+/// the same way.
+async fn existing(state: &AppState, workspace: &str) -> Result<(), Problem> {
+    if state.store.workspace_exists(workspace).await? {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!("no workspace named `{workspace}`; `GET /v1/workspaces` lists them")))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -39,13 +51,9 @@ async fn create_workspace(
     _: Admin,
     ApiJson(body): ApiJson<NewWorkspace>,
 ) -> Result<(StatusCode, Json<WorkspaceInfo>), Problem> {
-    let valid = !body.name.is_empty()
-        && body.name.len() <= 64
-        && body.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid {
-        return Err(Problem::invalid("a workspace name is 1-64 lowercase letters, digits and dashes")
-            .with_field(Some("/name".into())));
-    }
+    NameKind::Workspace
+        .check(&body.name)
+        .map_err(|e| Problem::invalid(e.to_string()).with_field(Some("/name".into())))?;
     state.store.create_workspace(&body.name).await?;
     Ok((StatusCode::CREATED, Json(WorkspaceInfo { name: body.name })))
 }
@@ -64,6 +72,10 @@ pub(crate) struct NewApiKey {
     /// What the key is for.
     #[serde(default)]
     pub label: String,
+    /// When the key stops working (RFC 3339, in the future); never, when absent.
+    #[serde(default, rename = "expiresAt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -85,16 +97,13 @@ async fn create_api_key(
     Path(workspace): Path<String>,
     ApiJson(body): ApiJson<NewApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), Problem> {
-    if !state.store.workspace_exists(&workspace).await? {
-        return Err(Problem::not_found(format!("no workspace named `{workspace}`")));
-    }
-    let (key, hash) = new_api_key();
-    let info = ApiKeyInfo {
-        id: hex::encode(rand::random::<[u8; 8]>()),
-        workspace,
-        label: body.label,
-        created_at: jiff::Timestamp::now().to_string(),
+    existing(&state, &workspace).await?;
+    let expires_at = match body.expires_at.as_deref() {
+        None => None,
+        Some(text) => Some(parse_expiry(text).map_err(|e| Problem::invalid(e).with_field(Some("/expiresAt".into())))?),
     };
+    let (key, hash) = new_api_key();
+    let info = ApiKeyInfo::new(&workspace, &body.label, expires_at);
     state.store.insert_api_key(&info, &hash).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { info, key })))
 }
@@ -107,5 +116,24 @@ async fn list_api_keys(
     _: Admin,
     Path(workspace): Path<String>,
 ) -> Result<Json<Vec<ApiKeyInfo>>, Problem> {
+    existing(&state, &workspace).await?;
     Ok(Json(state.store.api_keys(&workspace).await?))
+}
+
+/// Revokes an API key: it stops working at once, and stays listed with the time it was revoked.
+#[utoipa::path(delete, path = "/v1/workspaces/{workspace}/api-keys/{id}", tag = "admin",
+    params(("workspace" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("admin" = [])))]
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    _: Admin,
+    Path((workspace, id)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    existing(&state, &workspace).await?;
+    if state.store.revoke_api_key(&workspace, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found(format!("workspace `{workspace}` has no active API key `{id}`")))
+    }
 }

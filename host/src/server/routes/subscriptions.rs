@@ -101,6 +101,7 @@ async fn create_subscription(
         .with_field(Some("/destination".into())));
     }
     let interval = subscriptions::validate(&new, &state.registry)?;
+    subscriptions::check_destination(&new.destination, &state.destinations).await?;
     let (subscription, webhook_secret) = subscriptions::build(new, interval, &state.vault);
     state.store.insert_subscription(&subscription).await?;
     Ok((StatusCode::CREATED, Json(CreatedSubscription { subscription, webhook_secret })))
