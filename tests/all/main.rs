@@ -2,7 +2,6 @@
 //! HTTP over loopback to the GHL simulator, which each test starts on port 0.
 
 mod actions;
-mod auth_header;
 mod cli;
 mod connections;
 mod crash;

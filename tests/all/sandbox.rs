@@ -3,7 +3,7 @@
 //! network namespace of their own where only loopback exists.
 
 use crate::support::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use weft::limits::Limit;
 use weft::{CallError, HostConfig, LoadedConnector, Runtime};
@@ -44,46 +44,276 @@ pub(crate) async fn attack_beside_good_call(
     attack.await.expect("attack task")
 }
 
-fn limit_of(result: &Result<serde_json::Value, CallError>) -> Option<Limit> {
-    match result {
-        Err(CallError::LimitExceeded { limit, .. }) => Some(*limit),
-        _ => None,
+/// What an attack of the hostile component must end with.
+#[derive(Clone, Copy)]
+pub(crate) enum Expect {
+    /// The call ends with this per-call limit, named in its error.
+    Limit(Limit),
+    /// The call ends with this limit, and its error says this.
+    LimitSaying(Limit, &'static str),
+    /// Refused by the egress policy, the error naming each of these; run
+    /// inside a network namespace of its own (see `egress` below).
+    Egress(&'static [&'static str]),
+    /// The connector crashes.
+    Trapped,
+    /// The call fails, and the check holds of the error.
+    Error(fn(&CallError) -> Result<(), String>),
+    /// The call succeeds, and the check holds of its output and the world.
+    Output(fn(&Value, &World) -> Result<(), String>),
+    /// The connector carried on past this limit: the call succeeds, and the
+    /// limit is still reported, in the metrics and on `weft invoke`'s stderr.
+    Swallowed(Limit),
+    /// Through `weft invoke`, the check holds of its stderr.
+    Stderr(fn(&str) -> Result<(), String>),
+    /// A trigger, polled by `weft poll`; the check holds of what happened.
+    Poll(fn(&PollRun) -> Result<(), String>),
+    /// A dropdown whose choices end with this limit.
+    Choices(Limit),
+}
+
+/// Every attack, keyed `action`, `trigger:key` or `options:key/field`. A test
+/// fails when the hostile component has an attack this table does not list.
+pub(crate) const ATTACKS: &[(&str, Expect)] = &[
+    ("infinite-loop", Expect::Limit(Limit::CpuTime)),
+    ("memory-bomb", Expect::Limit(Limit::Memory)),
+    ("deep-recursion", Expect::Limit(Limit::Stack)),
+    ("shadow-stack-overflow", Expect::Limit(Limit::Stack)),
+    ("huge-output", Expect::Limit(Limit::OutputBytes)),
+    ("request-flood", Expect::Limit(Limit::RequestsPerCall)),
+    ("slow-upstream", Expect::Limit(Limit::CallTimeout)),
+    ("huge-request-body", Expect::Limit(Limit::RequestBodyBytes)),
+    ("fields-flood", Expect::LimitSaying(Limit::HostResources, "more than 1000 host handles")),
+    ("oversized-fields", Expect::LimitSaying(Limit::HostResources, "header fields went over 65536 bytes")),
+    ("panic", Expect::Trapped),
+    ("undeclared-secret", Expect::Error(undeclared_secret)),
+    ("set-authorization", Expect::Output(set_authorization)),
+    ("read-authorization", Expect::Output(read_authorization)),
+    ("pick", Expect::Output(|_, _| Ok(()))),
+    ("swallow-request-limit", Expect::Swallowed(Limit::RequestsPerCall)),
+    ("swallow-response-cut", Expect::Swallowed(Limit::ResponseBodyBytes)),
+    ("log-forgery", Expect::Stderr(log_forgery)),
+    ("undeclared-host", Expect::Egress(&["undeclared.invalid", "not an allowed host"])),
+    ("private-ip", Expect::Egress(&["10.1.2.3", "private"])),
+    ("private-name", Expect::Egress(&["internal.test resolves to 10.0.0.5", "private"])),
+    ("redirect-private", Expect::Egress(&["10.9.9.9", "not an allowed host"])),
+    ("trigger:huge-cursor", Expect::Poll(huge_cursor)),
+    ("trigger:endless-more", Expect::Poll(endless_more)),
+    ("options:pick/thing", Expect::Choices(Limit::Choices)),
+];
+
+fn undeclared_secret(e: &CallError) -> Result<(), String> {
+    let text = format!("{e:?}");
+    (text.contains("NotDeclared") && text.contains("operator-master-key")).then_some(()).ok_or(text)
+}
+
+fn set_authorization(out: &Value, world: &World) -> Result<(), String> {
+    for refused in ["fromListRefused", "appendRefused", "setRefused"] {
+        if out[refused] != true {
+            return Err(format!("{refused}: {out}"));
+        }
+    }
+    let seen = world.sim.sim.requests();
+    let auth: Vec<&str> = seen.iter().filter_map(|r| r.headers.get("authorization").map(String::as_str)).collect();
+    let only_ours = !auth.is_empty() && auth.iter().all(|a| *a == format!("Bearer {TOKEN}"));
+    (out["status"] == 200 && only_ours).then_some(()).ok_or_else(|| format!("the API saw {auth:?}: {out}"))
+}
+
+fn read_authorization(out: &Value, _: &World) -> Result<(), String> {
+    let names: Vec<&str> = out["headerNames"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let hidden = !names.contains(&"authorization") && !names.contains(&"set-cookie");
+    (names.contains(&"x-probe") && hidden).then_some(()).ok_or_else(|| format!("{names:?}"))
+}
+
+fn log_forgery(stderr: &str) -> Result<(), String> {
+    let forged = stderr
+        .lines()
+        .any(|l| l.starts_with("2026-12-01T00:00:00.000000Z") || l.contains("\u{1b}[31m") && !l.contains("call{"));
+    let escaped = stderr.contains("innocent\\n2026-12-01T00:00:00.000000Z  INFO weft: admin key rotated");
+    let attributed =
+        stderr.lines().filter(|l| l.contains("innocent")).all(|l| l.contains("call{") && l.contains("connector"));
+    let counted = stderr.contains("they were dropped") && stderr.contains("more than the 200");
+    let raw_escape = stderr.contains('\u{1b}');
+    match (forged, escaped, attributed, counted, raw_escape) {
+        (false, true, true, true, false) => Ok(()),
+        _ => Err(format!(
+            "forged {forged}, escaped {escaped}, attributed {attributed}, counted {counted}, raw escape {raw_escape}:\n{stderr}"
+        )),
     }
 }
 
+/// What `weft poll` did for a trigger attack.
+pub(crate) struct PollRun {
+    pub(crate) ok: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) state_before: String,
+    pub(crate) state_after: String,
+}
+
+fn huge_cursor(run: &PollRun) -> Result<(), String> {
+    let named = run.stderr.contains("cursor-bytes") && run.stderr.contains("stored cursor is kept");
+    let kept = run.state_after == run.state_before;
+    (!run.ok && named && kept).then_some(()).ok_or_else(|| format!("kept {kept}: {}", run.stderr))
+}
+
+fn endless_more(run: &PollRun) -> Result<(), String> {
+    let printed = run.stdout.lines().count();
+    let stopped = run.stderr.contains("returned the same cursor");
+    (run.ok && stopped && (1..=2).contains(&printed))
+        .then_some(())
+        .ok_or_else(|| format!("printed {printed} events; stderr: {}", run.stderr))
+}
+
+/// The hostile component's attacks, keyed as `ATTACKS` keys them.
+async fn attacks_of_the_component() -> Vec<String> {
+    let runtime = strict_runtime(|_| {});
+    let hostile = runtime.load(weft_tests::hostile_component()).await.expect("hostile");
+    let manifest = &hostile.manifest;
+    let actions = manifest.actions.iter().map(|a| a.key.clone());
+    let triggers = manifest.triggers.iter().map(|t| format!("trigger:{}", t.key));
+    let options = manifest
+        .actions
+        .iter()
+        .flat_map(|a| a.dynamic_options.iter().map(move |d| format!("options:{}/{}", a.key, d.field)));
+    let mut all: Vec<String> = actions.chain(triggers).chain(options).collect();
+    all.sort();
+    all
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resource_attacks_end_with_the_limit_they_hit() {
+async fn every_attack_of_the_hostile_component_has_an_expected_outcome() {
+    let mut listed: Vec<String> = ATTACKS.iter().map(|(k, _)| k.to_string()).collect();
+    listed.sort();
+    assert_eq!(attacks_of_the_component().await, listed, "add the new attack to ATTACKS with what it must end with");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_attack_is_contained_while_a_well_behaved_call_beside_it_succeeds() {
     let world = World::new().await;
     world.create_tags(&["good"]);
     let runtime = strict_runtime(|c| c.limits.call_timeout_ms = 3_000);
     let hostile = Arc::new(runtime.load(weft_tests::hostile_component()).await.expect("hostile"));
     let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
-    for (action, limit) in [
-        ("infinite-loop", Limit::CpuTime),
-        ("memory-bomb", Limit::Memory),
-        ("deep-recursion", Limit::Stack),
-        ("huge-output", Limit::OutputBytes),
-        ("request-flood", Limit::RequestsPerCall),
-        ("slow-upstream", Limit::CallTimeout),
-    ] {
-        let result = attack_beside_good_call(&world, &runtime, &hostile, &ghl, action).await;
-        assert_eq!(limit_of(&result), Some(limit), "{action}: {result:?}");
-        let text = result.expect_err("an error").to_string();
-        assert!(text.contains(limit.as_str()), "the error names the limit: {text}");
+    for (key, expect) in ATTACKS {
+        let result = match expect {
+            Expect::Egress(_) | Expect::Stderr(_) | Expect::Poll(_) | Expect::Choices(_) => continue,
+            _ => attack_beside_good_call(&world, &runtime, &hostile, &ghl, key).await,
+        };
+        match (expect, &result) {
+            (Expect::Limit(limit), Err(e @ CallError::LimitExceeded { limit: hit, .. })) if hit == limit => {
+                assert!(e.to_string().contains(limit.as_str()), "{key}: the error names the limit: {e}");
+            }
+            (Expect::LimitSaying(limit, says), Err(e @ CallError::LimitExceeded { limit: hit, .. }))
+                if hit == limit =>
+            {
+                assert!(e.to_string().contains(says), "{key}: the error says `{says}`: {e}");
+            }
+            (Expect::Trapped, Err(CallError::Trapped(_))) => {}
+            (Expect::Error(check), Err(e)) => check(e).unwrap_or_else(|why| panic!("{key}: {why}")),
+            (Expect::Output(check), Ok(out)) => check(out, &world).unwrap_or_else(|why| panic!("{key}: {why}")),
+            (Expect::Swallowed(limit), Ok(_)) => {
+                let metrics = runtime.metrics().render(&[]);
+                let line = format!("weft_limits_hit_total{{limit=\"{limit}\",outcome=\"swallowed\"}}");
+                assert!(metrics.contains(&line), "{key}: {line} is counted:\n{metrics}");
+            }
+            _ => panic!("{key}: unexpected {result:?}"),
+        }
+        assert_eq!(world.sim.sim.bodies_received(), 0, "{key}: no refused request body reached the upstream");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_panic_is_a_trap_and_an_undeclared_secret_is_refused() {
+async fn a_dropdown_flood_ends_with_the_choices_limit() {
     let world = World::new().await;
     let runtime = strict_runtime(|_| {});
-    let hostile = Arc::new(runtime.load(weft_tests::hostile_component()).await.expect("hostile"));
-    let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
-    let panic = attack_beside_good_call(&world, &runtime, &hostile, &ghl, "panic").await;
-    assert!(matches!(panic, Err(CallError::Trapped(_))), "{panic:?}");
-    let secret = attack_beside_good_call(&world, &runtime, &hostile, &ghl, "undeclared-secret").await;
-    let text = format!("{:?}", secret.expect_err("refused"));
-    assert!(text.contains("NotDeclared") && text.contains("operator-master-key"), "{text}");
+    let hostile = runtime.load(weft_tests::hostile_component()).await.expect("hostile");
+    for (key, expect) in ATTACKS {
+        let (Expect::Choices(limit), Some((action, field))) =
+            (expect, key.strip_prefix("options:").and_then(|k| k.split_once('/')))
+        else {
+            continue;
+        };
+        let result = runtime.choices(&hostile, &world.connection(TOKEN), action, field, &json!({})).await;
+        assert!(
+            matches!(&result, Err(CallError::LimitExceeded { limit: hit, .. }) if hit == limit),
+            "{key}: {result:?}"
+        );
+    }
+}
+
+/// A config for `weft` with the strict runtime's limits.
+fn strict_config(world: &World) -> String {
+    let path = world.path("strict.toml");
+    std::fs::write(&path, "[limits]\ncpu_ms = 500\ncall_timeout_ms = 5000\nrequests_per_call = 50\n").expect("config");
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_through_the_command_line_are_reported_and_keep_the_state() {
+    let world = World::new().await;
+    let config = strict_config(&world);
+    let hostile = weft_tests::hostile_component().display().to_string();
+    let conn = world.connection_file.display().to_string();
+    for (key, expect) in ATTACKS {
+        match expect {
+            Expect::Swallowed(limit) => {
+                let args = ["--config", &config, "invoke", &hostile, key, "--connection", &conn, "--allow-loopback"];
+                let out = weft(&args, TOKEN).await;
+                let err = stderr(&out);
+                assert!(out.status.success(), "{key}: {err}");
+                assert!(err.contains(limit.as_str()) && err.contains("carried on"), "{key}: stderr says so:\n{err}");
+            }
+            Expect::Stderr(check) => {
+                let out = weft_with(
+                    &["--config", &config, "invoke", &hostile, key, "--connection", &conn, "--allow-loopback"],
+                    TOKEN,
+                    &[("RUST_LOG", "info")],
+                )
+                .await;
+                assert!(out.status.success(), "{key}: {}", stderr(&out));
+                check(&stderr(&out)).unwrap_or_else(|why| panic!("{key}: {why}"));
+            }
+            Expect::Poll(check) => {
+                let trigger = key.trim_start_matches("trigger:");
+                let state = world.path(&format!("{trigger}.state"));
+                let before = format!(
+                    "{{\"connector\":\"weft-hostile\",\"trigger\":\"{trigger}\",\"cursor\":\"\\\"old\\\"\",\"seen\":[],\"updated_at\":\"2026-01-01T00:00:00Z\"}}"
+                );
+                std::fs::write(&state, &before).expect("state");
+                let state_arg = state.display().to_string();
+                let args = [
+                    "--config",
+                    &config,
+                    "poll",
+                    &hostile,
+                    trigger,
+                    "--connection",
+                    &conn,
+                    "--allow-loopback",
+                    "--state",
+                    &state_arg,
+                ];
+                let out = weft(&args, TOKEN).await;
+                let run = PollRun {
+                    ok: out.status.success(),
+                    stdout: self::stdout(&out),
+                    stderr: stderr(&out),
+                    state_before: before,
+                    state_after: std::fs::read_to_string(&state).unwrap_or_default(),
+                };
+                check(&run).unwrap_or_else(|why| panic!("{key}: {why}"));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_memory_limit_too_small_to_start_a_component_says_so() {
+    let runtime = strict_runtime(|c| c.limits.memory_mib = 1);
+    let err = runtime.load(component()).await.err().expect("refused");
+    assert!(matches!(err, weft::LoadError::MemoryTooSmall { limit_mib: 1, .. }), "{err}");
+    assert!(err.to_string().contains("memory_mib"), "says what to raise: {err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,17 +385,13 @@ pub(crate) mod egress {
         });
         let hostile = Arc::new(runtime.load(weft_tests::hostile_component()).await.expect("hostile"));
         let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
-        for (action, names) in [
-            ("undeclared-host", ["undeclared.invalid", "not an allowed host"]),
-            ("private-ip", ["10.1.2.3", "private"]),
-            ("private-name", ["internal.test resolves to 10.0.0.5", "private"]),
-            ("redirect-private", ["10.9.9.9", "not an allowed host"]),
-        ] {
+        for (action, expect) in ATTACKS {
+            let Expect::Egress(names) = expect else { continue };
             let result = attack_beside_good_call(&world, &runtime, &hostile, &ghl, action).await;
             match result {
                 Err(CallError::EgressDenied(why)) => {
                     let why = why.to_string();
-                    for name in names {
+                    for name in *names {
                         assert!(why.contains(name), "{action}: `{why}` should mention `{name}`");
                     }
                 }

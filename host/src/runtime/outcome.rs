@@ -59,6 +59,14 @@ fn trap_error(error: wasmtime::Error, limits: &Limits) -> CallError {
             ),
         };
     }
+    if let Some(wasmtime_wasi_http::FieldMapError::TotalSizeTooBig | wasmtime_wasi_http::FieldMapError::TooManyFields) =
+        error.downcast_ref()
+    {
+        return CallError::LimitExceeded {
+            limit: Limit::HostResources,
+            detail: format!("the connector's header fields went over {} bytes", limits.header_bytes),
+        };
+    }
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => CallError::LimitExceeded {
             limit: Limit::CpuTime,
@@ -76,21 +84,24 @@ fn trap_error(error: wasmtime::Error, limits: &Limits) -> CallError {
     }
 }
 
-/// Whether a trap's backtrace is one function calling itself all the way
-/// down: what a guest's shadow stack (kept in linear memory) looks like when
-/// it overflows into an out-of-bounds access.
+/// Whether a trap happened deep in one function calling itself: what a
+/// guest's shadow stack (kept in linear memory) looks like when it runs out
+/// and the next frame lands out of bounds.
 fn is_runaway_recursion(error: &wasmtime::Error) -> bool {
     let Some(trace) = error.downcast_ref::<wasmtime::WasmBacktrace>() else { return false };
     let frames = trace.frames();
-    let mut functions: Vec<u32> = frames.iter().map(|f| f.func_index()).collect();
-    functions.sort_unstable();
-    functions.dedup();
-    frames.len() >= RECURSION_FRAMES && functions.len() <= 2
+    let innermost = frames.first().map(wasmtime::FrameInfo::func_index);
+    let run = frames.iter().take_while(|f| Some(f.func_index()) == innermost).count();
+    run >= RECURSION_RUN
 }
 
-/// Frames of one function in a row that mean runaway recursion; wasmtime
-/// keeps this many of a trap's backtrace (see `engine.rs`).
-pub(super) const RECURSION_FRAMES: usize = 20;
+/// Frames of one function in a row at the top of a trap's backtrace that
+/// mean runaway recursion.
+const RECURSION_RUN: usize = 10;
+
+/// Frames of a trap's backtrace wasmtime keeps (see `engine.rs`): enough to
+/// see a run of `RECURSION_RUN`.
+pub(super) const RECURSION_FRAMES: usize = 32;
 
 /// The one place the WIT error variant becomes the host's.
 fn failure(e: types::ConnectorError) -> ConnectorFailure {

@@ -68,7 +68,7 @@ impl Transport for WasiTransport {
         let pending = outgoing_handler::handle(outgoing, None).map_err(error_code)?;
         if let Some(bytes) = &request.body {
             let stream = body.write().map_err(|e| io("request body stream", e))?;
-            for chunk in bytes.chunks(64 * 1024) {
+            for chunk in bytes.chunks(4096) {
                 if stream.blocking_write_and_flush(chunk).is_err() {
                     // The host refused the rest (a limit); the response says why.
                     break;

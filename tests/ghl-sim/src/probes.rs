@@ -17,6 +17,20 @@ pub(crate) fn routes() -> Router<Sim> {
         .route("/_sim/redirect", get(redirect))
         .route("/_sim/sleep", get(sleep))
         .route("/_sim/connections", get(connections))
+        .route("/_sim/echo-body", axum::routing::post(echo_body))
+        .route("/_sim/bytes", get(bytes))
+}
+
+/// Counts a request body that arrived, and says how long it was.
+async fn echo_body(State(sim): State<Sim>, body: axum::body::Bytes) -> Json<serde_json::Value> {
+    sim.body_received();
+    Json(serde_json::json!({ "bytes": body.len() }))
+}
+
+/// `n` bytes of `x` (at most 64 MiB): a response larger than a host reads.
+async fn bytes(Query(query): Query<HashMap<String, String>>) -> Response {
+    let n = query.get("n").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1024).min(64 << 20);
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/octet-stream")], vec![b'x'; n]).into_response()
 }
 
 /// Answers with the request's `Authorization` copied into response headers,

@@ -113,12 +113,24 @@ pub struct Sim {
     inner: Arc<Mutex<State>>,
     /// TCP connections accepted, to check that clients reuse connections.
     connections: Arc<std::sync::atomic::AtomicU64>,
+    /// Request bodies `/_sim/echo-body` received, to check that a refused body was never sent.
+    bodies: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Sim {
     /// An empty simulator: no tokens, no tags, no accounts.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many request bodies reached `/_sim/echo-body`.
+    pub fn bodies_received(&self) -> u64 {
+        self.bodies.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts one body that reached `/_sim/echo-body`.
+    pub(crate) fn body_received(&self) {
+        self.bodies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How many TCP connections the server has accepted.

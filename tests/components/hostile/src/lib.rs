@@ -28,7 +28,7 @@ bindings::export!(Hostile with_types_in bindings);
 
 /// Every attack is an action, a trigger or a dropdown of this manifest;
 /// `tests/all/sandbox.rs` fails when one of them has no expected outcome.
-const ACTIONS: [&str; 21] = [
+const ACTIONS: [&str; 22] = [
     "infinite-loop",
     "memory-bomb",
     "deep-recursion",
@@ -45,6 +45,7 @@ const ACTIONS: [&str; 21] = [
     "slow-upstream",
     "huge-request-body",
     "fields-flood",
+    "oversized-fields",
     "log-forgery",
     "swallow-request-limit",
     "swallow-response-cut",
@@ -126,7 +127,7 @@ fn get(url: &str, headers: Fields) -> Result<(u16, Vec<(String, String)>), Conne
     Ok((response.status(), headers))
 }
 
-/// POSTs `total` bytes to `url`, streamed in 64 KiB chunks after the request
+/// POSTs `total` bytes to `url`, streamed in 4 KiB chunks (the most one blocking write takes) after the request
 /// is handed to the host, as a well-written guest streams a large upload.
 fn post_streamed(url: &str, total: usize) -> Result<u16, ConnectorError> {
     let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("bad url"))?;
@@ -141,7 +142,7 @@ fn post_streamed(url: &str, total: usize) -> Result<u16, ConnectorError> {
     let body = request.body().map_err(|_| fail("body"))?;
     let pending = outgoing_handler::handle(request, None).map_err(|e| fail(format!("{e:?}")))?;
     let stream = body.write().map_err(|_| fail("body stream"))?;
-    let chunk = vec![b'x'; 64 * 1024];
+    let chunk = vec![b'x'; 4096];
     let mut sent = 0;
     while sent < total {
         if stream.blocking_write_and_flush(&chunk).is_err() {
@@ -298,19 +299,27 @@ impl actions::Guest for Hostile {
                 serde_json::json!({ "status": status })
             }
             "fields-flood" => {
-                // Each handle filled to the host's per-fields limit, all kept alive.
+                // Each handle filled to just under the host's per-fields limit, all kept alive.
                 let mut hoard = Vec::new();
-                let value = vec![b'v'; 1024];
+                let value = vec![b'v'; 5 * 1024];
                 for i in 0..100_000u32 {
                     let fields = Fields::new();
-                    for j in 0..200u32 {
-                        if fields.append(&format!("x-{i}-{j}"), &value).is_err() {
-                            break;
-                        }
+                    for j in 0..10u32 {
+                        let _ = fields.append(&format!("x-{i}-{j}"), &value);
                     }
                     hoard.push(fields);
                 }
                 serde_json::json!({ "handles": hoard.len() })
+            }
+            "oversized-fields" => {
+                let fields = Fields::new();
+                let value = vec![b'v'; 1024];
+                for j in 0..100_000u32 {
+                    if fields.append(&format!("x-{j}"), &value).is_err() {
+                        break;
+                    }
+                }
+                serde_json::json!({ "filled": true })
             }
             "log-forgery" => {
                 log(Level::Info, "innocent\n2026-12-01T00:00:00.000000Z  INFO weft: admin key rotated by operator");
