@@ -203,3 +203,48 @@ async fn inspect_shows_what_the_connector_is_granted() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("memory_mb"), "names the unknown key: {}", stderr(&bad));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspaces_keys_and_names_from_the_shell_follow_the_api_s_rules() {
+    let world = World::new().await;
+    let data = world.path("data");
+    let data = data.to_str().expect("utf-8");
+    let run = |args: Vec<&str>| {
+        let mut all = vec!["--data-dir", data];
+        all.extend(args);
+        let owned: Vec<String> = all.iter().map(|s| s.to_string()).collect();
+        async move {
+            let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+            weft(&refs, TOKEN).await
+        }
+    };
+    let bad = run(vec!["workspaces", "create", "Acme Corp"]).await;
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("not a valid workspace name"), "{}", stderr(&bad));
+    assert!(run(vec!["workspaces", "create", "acme"]).await.status.success());
+
+    let created = run(vec!["api-keys", "create", "--for", "acme", "--label", "ci", "--expires-in-days", "30"]).await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let key = stdout(&created).trim().to_string();
+    assert!(key.starts_with("weft_"), "{key}");
+    let listed = run(vec!["api-keys", "list", "--for", "acme"]).await;
+    let keys: serde_json::Value = serde_json::from_str(&stdout(&listed)).expect("JSON");
+    let id = keys[0]["id"].as_str().expect("an id").to_string();
+    assert!(keys[0]["expiresAt"].is_string() && !stdout(&listed).contains(&key), "{keys}");
+    let revoked = run(vec!["api-keys", "revoke", "--for", "acme", &id]).await;
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let again = run(vec!["api-keys", "revoke", "--for", "acme", &id]).await;
+    assert!(!again.status.success() && stderr(&again).contains("no active API key"), "{}", stderr(&again));
+    let keys: serde_json::Value =
+        serde_json::from_str(&stdout(&run(vec!["api-keys", "list", "--for", "acme"]).await)).expect("JSON");
+    assert!(keys[0]["revokedAt"].is_string(), "{keys}");
+    let nobody = run(vec!["api-keys", "list", "--for", "nobody"]).await;
+    assert!(!nobody.status.success() && stderr(&nobody).contains("no workspace named `nobody`"));
+
+    let component = component().display().to_string();
+    let bad_name =
+        run(vec!["connect", &component, "--name", "my pit", "--token-env", "GHL_TOKEN", "--location-id", LOCATION])
+            .await;
+    assert!(!bad_name.status.success());
+    assert!(stderr(&bad_name).contains("not a valid connection name"), "{}", stderr(&bad_name));
+}

@@ -440,3 +440,132 @@ async fn json_logs_are_one_object_per_line_from_the_config_or_the_environment() 
     assert!(!plain.contains('\u{1b}'), "no colour codes when stderr is not a terminal:\n{plain}");
     assert!(serde_json::from_str::<Value>(plain.lines().next().unwrap_or_default()).is_err(), "plain by default");
 }
+
+/// A request with a raw `Authorization` header value and body text.
+async fn raw(
+    server: &Server,
+    method: Method,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<String>,
+) -> (StatusCode, String, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", server.url));
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    if let Some(body) = body {
+        request = request.header("content-type", "application/json").body(body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let text = response.text().await.unwrap_or_default();
+    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_caller_controls_is_bounded_and_refused_in_words() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let key = server.workspace("acme").await;
+
+    // The scheme of `Authorization` is case-insensitive.
+    let (s, _, _) = raw(&server, Method::GET, "/v1/connections", Some(&format!("bearer {key}")), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = raw(&server, Method::GET, "/v1/connections", Some(&format!("BEARER {key}")), None).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // A body over the limit is a 413 problem; a method a route does not take, a 405 problem.
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(2 << 20));
+    let (s, k, b) = raw(&server, Method::POST, "/v1/connections", Some(&format!("Bearer {key}")), Some(big)).await;
+    assert_problem(s, &k, &b, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large");
+    let (s, k, b) = raw(&server, Method::PUT, "/v1/connections", Some(&format!("Bearer {key}")), None).await;
+    assert_problem(s, &k, &b, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+
+    // Names follow one rule.
+    let conn = |name: &str| json!({"name": name, "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    let (s, k, b) = server.call(Method::POST, "/v1/connections", Some(&key), Some(conn("a b/c"))).await;
+    assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+    assert!(b["detail"].as_str().unwrap_or("").contains("not a valid connection name"), "{b}");
+    assert_eq!(
+        server.call(Method::POST, "/v1/connections", Some(&key), Some(conn("pit"))).await.0,
+        StatusCode::CREATED
+    );
+    let sub = |name: &str, destination: &str| json!({"name": name, "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": destination});
+    let (s, k, b) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub("../x", "pull"))).await;
+    assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+    assert!(b["detail"].as_str().unwrap_or("").contains("not a valid subscription name"), "{b}");
+
+    // A webhook on an address deliveries may not reach is refused when it is created.
+    for (destination, says) in [
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://10.0.0.8/hook", "private"),
+        ("https://[fd00::1]/hook", "unique local"),
+    ] {
+        let (s, k, b) =
+            server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub("tags", destination))).await;
+        assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+        assert_eq!(b["field"], "/destination", "{b}");
+        assert!(b["detail"].as_str().unwrap_or("").contains(says), "{destination}: {b}");
+    }
+    let (_, _, subs) = server.call(Method::GET, "/v1/subscriptions", Some(&key), None).await;
+    assert_eq!(subs, json!([]), "nothing was created");
+
+    // Every admin route answers 404 for a workspace that does not exist.
+    for (method, path) in [
+        (Method::GET, "/v1/workspaces/nobody/api-keys"),
+        (Method::POST, "/v1/workspaces/nobody/api-keys"),
+        (Method::DELETE, "/v1/workspaces/nobody/api-keys/0123456789abcdef"),
+    ] {
+        let body = (method == Method::POST).then(|| json!({}));
+        let (s, k, b) = server.call(method.clone(), path, Some(ADMIN), body).await;
+        assert_problem(s, &k, &b, StatusCode::NOT_FOUND, "not-found");
+    }
+
+    // API keys are listed, expire, and stop working at once when revoked.
+    let (s, k, b) = server
+        .call(
+            Method::POST,
+            "/v1/workspaces/acme/api-keys",
+            Some(ADMIN),
+            Some(json!({"expiresAt": "2020-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_problem(s, &k, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid-input");
+    assert_eq!(b["field"], "/expiresAt");
+    let soon = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(2)).expect("time").to_string();
+    let (s, _, short) = server
+        .call(
+            Method::POST,
+            "/v1/workspaces/acme/api-keys",
+            Some(ADMIN),
+            Some(json!({"label": "short", "expiresAt": soon})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{short}");
+    let short_key = short["key"].as_str().expect("key").to_string();
+    assert_eq!(server.call(Method::GET, "/v1/connections", Some(&short_key), None).await.0, StatusCode::OK);
+    let (_, _, listed) = server.call(Method::GET, "/v1/workspaces/acme/api-keys", Some(ADMIN), None).await;
+    let ids: Vec<&str> = listed.as_array().expect("keys").iter().filter_map(|k| k["id"].as_str()).collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(!listed.to_string().contains(&key) && !listed.to_string().contains(&short_key), "no secret is listed");
+    let first = ids.iter().find(|id| **id != short["id"]).expect("the first key").to_string();
+    let (s, _, _) =
+        server.call(Method::DELETE, &format!("/v1/workspaces/acme/api-keys/{first}"), Some(ADMIN), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, k, b) = server.call(Method::GET, "/v1/connections", Some(&key), None).await;
+    assert_problem(s, &k, &b, StatusCode::UNAUTHORIZED, "invalid-api-key");
+    let (s, k, b) =
+        server.call(Method::DELETE, &format!("/v1/workspaces/acme/api-keys/{first}"), Some(ADMIN), None).await;
+    assert_problem(s, &k, &b, StatusCode::NOT_FOUND, "not-found");
+    let (_, _, listed) = server.call(Method::GET, "/v1/workspaces/acme/api-keys", Some(ADMIN), None).await;
+    assert!(
+        listed.as_array().expect("keys").iter().any(|k| k["id"] == first.as_str() && k["revokedAt"].is_string()),
+        "{listed}"
+    );
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let (s, k, b) = server.call(Method::GET, "/v1/connections", Some(&short_key), None).await;
+    assert_problem(s, &k, &b, StatusCode::UNAUTHORIZED, "invalid-api-key");
+    assert!(server.terminate().await.success());
+}

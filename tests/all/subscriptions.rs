@@ -328,3 +328,25 @@ async fn throttling_and_server_errors_lose_nothing_and_never_pause() {
     assert_eq!(sub.state, SubscriptionState::Active, "throttling never pauses: {:?}", sub.state_reason);
     assert_eq!(world.sim.sim.pending_faults(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_the_address_guard_refuses_records_the_guard_s_reason() {
+    let world = World::new().await;
+    let data = tempfile::tempdir().expect("dir");
+    // A name that resolves to a private address; deliveries never dial it.
+    let host = host_at(data.path(), component(), |c| {
+        c.static_hosts.insert("hooks.internal.test".into(), vec!["10.0.0.9".parse().expect("ip")]);
+    })
+    .await;
+    host.connect_token(&world, "pit", TOKEN).await;
+    let url = "https://hooks.internal.test/weft".to_string();
+    let (sub, _) = host.subscribe("tags", "new-tag", Destination::Webhook { url }, Start::All).await;
+    world.create_tags(&["launch"]);
+    host.step().await;
+    let deliveries = host.store.deliveries(&sub.id, None, 10).await.expect("deliveries");
+    let error = deliveries.first().and_then(|d| d.last_error.clone()).expect("a failed attempt");
+    assert!(
+        error.contains("address guard") && error.contains("10.0.0.9") && error.contains("private"),
+        "the reason is the guard's, not a connect error: {error}"
+    );
+}
