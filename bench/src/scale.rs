@@ -55,6 +55,7 @@ pub(crate) async fn run(count: usize, duration: Duration) -> ScaleRun {
     config.egress.allow_loopback = true;
     config.concurrency = 64;
     config.scheduler.max_concurrent_polls = 64;
+    config.concurrency_per_connector = Some(64);
     crate::machine::unthrottled(&mut config);
     config.data_dir = Some(dir.path().to_path_buf());
     let host = Host::open(config).await.expect("host");

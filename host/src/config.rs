@@ -31,6 +31,9 @@ use std::path::{Path, PathBuf};
 pub struct HostConfig {
     /// Calls that may run at once; further calls wait their turn.
     pub concurrency: u32,
+    /// Calls one connector may run at once, so one busy or hostile connector
+    /// cannot take every slot; `None`: half of `concurrency` (at least 1).
+    pub concurrency_per_connector: Option<u32>,
     /// Where compiled components are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
     /// Limits of every call, unless a connector has overrides.
@@ -107,6 +110,7 @@ impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
             concurrency: 32,
+            concurrency_per_connector: None,
             cache_dir: None,
             limits: Limits::default(),
             connectors: BTreeMap::new(),
@@ -178,6 +182,10 @@ impl HostConfig {
     pub fn runtime(&self) -> RuntimeConfig {
         RuntimeConfig {
             concurrency: self.concurrency,
+            concurrency_per_connector: self
+                .concurrency_per_connector
+                .unwrap_or(self.concurrency / 2)
+                .clamp(1, self.concurrency.max(1)),
             cache_dir: self.cache_dir.clone(),
             limits: self.limits.clone(),
             connectors: self

@@ -569,3 +569,68 @@ async fn what_a_caller_controls_is_bounded_and_refused_in_words() {
     assert_problem(s, &k, &b, StatusCode::UNAUTHORIZED, "invalid-api-key");
     assert!(server.terminate().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_two_hostile_calls_at_once_leave_the_server_answering_well_behaved_ones() {
+    let world = World::new().await;
+    world.create_tags(&["good"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let config = write_config(dir.path());
+    std::fs::copy(weft_tests::hostile_component(), dir.path().join("connectors/weft_hostile.wasm")).expect("copy");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, format!("{text}[limits]\ncpu_ms = 1000\ncall_timeout_ms = 5000\nrequests_per_call = 50\n"))
+        .expect("config");
+    let server = std::sync::Arc::new(Server::start(&config, dir.path().join("serve.log")).await);
+    let key = server.workspace("acme").await;
+    for connector in ["ghl-social-planner", "weft-hostile"] {
+        let conn = json!({"name": connector, "connector": connector, "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+        assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    }
+    let good = |server: std::sync::Arc<Server>, key: String| async move {
+        let started = std::time::Instant::now();
+        let (status, _, body) = server
+            .call(
+                Method::POST,
+                "/v1/connectors/ghl-social-planner/actions/find-tags/run",
+                Some(&key),
+                Some(json!({"connection": "ghl-social-planner", "input": {"limit": 1}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        started.elapsed()
+    };
+    let mut quiet = Vec::new();
+    for _ in 0..5 {
+        quiet.push(good(server.clone(), key.clone()).await);
+    }
+    let attacks =
+        ["infinite-loop", "memory-bomb", "fields-flood", "huge-request-body", "deep-recursion", "huge-output"];
+    let mut hostile = tokio::task::JoinSet::new();
+    for i in 0..32 {
+        let (server, key, action) = (server.clone(), key.clone(), attacks[i % attacks.len()]);
+        hostile.spawn(async move {
+            let path = format!("/v1/connectors/weft-hostile/actions/{action}/run");
+            let body = json!({"connection": "weft-hostile", "input": {}});
+            server.call(Method::POST, &path, Some(&key), Some(body)).await
+        });
+    }
+    let mut busy = Vec::new();
+    for _ in 0..10 {
+        busy.push(good(server.clone(), key.clone()).await);
+    }
+    while let Some(done) = hostile.join_next().await {
+        let (status, kind, body) = done.expect("attack task");
+        assert_eq!(kind, "application/problem+json", "{body}");
+        assert!(status.is_client_error() || status.is_server_error(), "{status}: {body}");
+    }
+    let slowest = busy.iter().max().copied().unwrap_or_default();
+    let usual = quiet.iter().max().copied().unwrap_or_default();
+    eprintln!("well-behaved find-tags: quiet max {usual:?}, beside 32 attacks max {slowest:?} ({busy:?})");
+    // Generous: on two shared cores the attacks take their CPU share, but a
+    // well-behaved call never waits for a hostile one to end.
+    assert!(slowest < Duration::from_secs(3), "a well-behaved call took {slowest:?} beside the attacks");
+    let (status, _, _) = server.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK, "still up");
+    let server = std::sync::Arc::try_unwrap(server).ok().expect("one owner");
+    assert!(server.terminate().await.success());
+}

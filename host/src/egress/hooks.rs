@@ -61,6 +61,23 @@ pub struct RequestCaps {
     pub timeout: Duration,
 }
 
+/// A heavy call's turn in the runtime's heavy lane, if it holds one. Given
+/// back at every tick and when the call sends a request.
+#[derive(Debug, Default)]
+pub struct LaneTurn(Mutex<Option<tokio::sync::OwnedSemaphorePermit>>);
+
+impl LaneTurn {
+    /// Holds `permit` until given back.
+    pub fn take(&self, permit: tokio::sync::OwnedSemaphorePermit) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(permit);
+    }
+
+    /// Gives the turn back, if one is held.
+    pub fn give_back(&self) {
+        drop(self.0.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
+
 /// The `wasi:http` hooks of one call: policy, credential, caps and counting for every request it makes.
 pub struct EgressHooks {
     /// The request budget of the account this call acts for.
@@ -76,6 +93,8 @@ pub struct EgressHooks {
     pub caps: RequestCaps,
     /// What the requests ran into, shared with the host, which reads it after the call.
     pub report: Arc<Mutex<CallReport>>,
+    /// The call's turn in the heavy lane, given back while it waits on a request.
+    pub lane_turn: Arc<LaneTurn>,
 }
 
 type SendResult = wasmtime_wasi_http::Result<(
@@ -143,6 +162,7 @@ impl WasiHttpHooks for EgressHooks {
         options: Option<RequestOptions>,
         _guest_io: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
+        self.lane_turn.give_back();
         let origin = match self.admit(&request) {
             Ok(origin) => origin,
             Err(e) => return Box::new(async move { Err(e) }),

@@ -12,5 +12,5 @@ mod policy;
 pub use budget::{Budget, Budgets};
 pub use client::{HttpClient, Responder, StaticHosts, Upstream, build_client, find_refusal};
 pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
-pub use hooks::{CallReport, EgressHooks, LimitHit, RequestCaps};
+pub use hooks::{CallReport, EgressHooks, LaneTurn, LimitHit, RequestCaps};
 pub use policy::{DestinationPolicy, EgressConfig, EgressDenial, EgressPolicy, Origin};

@@ -17,10 +17,20 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::SemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 use wasmtime::Store;
 use wasmtime::component::ResourceTable;
+
+/// A call's place: one of its connector's share and one of the host's slots.
+pub(super) struct CallPermit {
+    _own: OwnedSemaphorePermit,
+    _slot: OwnedSemaphorePermit,
+}
+
+/// Guest CPU ticks after which a call counts as heavy and takes turns in the
+/// heavy lane (20 ms at a 1 ms tick; a connector call usually runs a few).
+const HEAVY_AFTER_TICKS: u64 = 20;
 
 /// Calls started by this process, for the id in each call's span.
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -51,6 +61,7 @@ impl Runtime {
                 timeout: limits.request_timeout(),
             },
             report: Arc::new(Mutex::new(CallReport::default())),
+            lane_turn: Arc::default(),
         };
         let mut http = wasmtime_wasi_http::WasiHttpCtx::new();
         http.set_field_size_limit(limits.header_bytes as usize);
@@ -71,14 +82,36 @@ impl Runtime {
         // connector cannot hold a thread; past its CPU budget it is stopped.
         // Ticks spent blocked in host calls are not counted: the callback runs
         // only when guest code hits the deadline.
+        //
+        // A call that has run long (`HEAVY_AFTER_TICKS`) takes turns in the
+        // heavy lane, one core's worth of slots fewer than the machine has,
+        // so light calls always find a core: beside 32 busy hostile calls a
+        // well-behaved one keeps its usual latency (`tests/all/serve.rs`). A
+        // turn is given back at every tick and whenever the guest sends a
+        // request, so a heavy call waiting on the network blocks nobody.
         let budget = (limits.cpu_ms / EPOCH_TICK.as_millis() as u64).max(1);
         let mut used = 0u64;
+        let lane = self.heavy_lane.clone();
+        let turn = store.data().egress.lane_turn.clone();
         store.epoch_deadline_callback(move |_| {
             used += 1;
             if used > budget {
                 return Err(wasmtime::Trap::Interrupt.into());
             }
-            Ok(wasmtime::UpdateDeadline::Yield(1))
+            if used < HEAVY_AFTER_TICKS {
+                return Ok(wasmtime::UpdateDeadline::Yield(1));
+            }
+            turn.give_back();
+            let (lane, turn) = (lane.clone(), turn.clone());
+            Ok(wasmtime::UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    if let Ok(permit) = lane.acquire_owned().await {
+                        turn.take(permit);
+                    }
+                    tokio::task::yield_now().await;
+                }),
+            ))
         });
         store.set_epoch_deadline(1);
         store
@@ -90,7 +123,7 @@ impl Runtime {
         &self,
         connector: &LoadedConnector,
         connection: &Connection,
-    ) -> Result<(Store<CallState>, SemaphorePermit<'_>), CallError> {
+    ) -> Result<(Store<CallState>, CallPermit), CallError> {
         let base = Origin::parse(&connection.base_url)
             .map_err(|e| CallError::Host(anyhow::anyhow!("the connection's base URL is unusable: {e}")))?;
         let mut allowed: Vec<Origin> = Vec::new();
@@ -113,11 +146,14 @@ impl Runtime {
             .iter()
             .map(|s| (s.name.clone(), self.config.secret(id, &s.name).cloned()))
             .collect();
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| CallError::Host(anyhow::anyhow!("the runtime is shutting down: {e}")))?;
+        let share = self.connector_share(id);
+        let shutting_down =
+            |e: tokio::sync::AcquireError| CallError::Host(anyhow::anyhow!("the runtime is shutting down: {e}"));
+        // The connector's share first, so a connector at its share waits
+        // without holding a slot another connector could use.
+        let own = share.acquire_owned().await.map_err(shutting_down)?;
+        let slot = self.permits.clone().acquire_owned().await.map_err(shutting_down)?;
+        let permit = CallPermit { _own: own, _slot: slot };
         let policy = EgressPolicy::new(allowed, self.config.egress.clone());
         let budget = self.budget_for(connector, connection);
         let store = self.store(StoreParts {
@@ -129,6 +165,13 @@ impl Runtime {
             budget,
         });
         Ok((store, permit))
+    }
+
+    /// The call slots connector `id` may hold at once.
+    fn connector_share(&self, id: &str) -> Arc<Semaphore> {
+        let mut shares = self.connector_permits.lock().unwrap_or_else(|p| p.into_inner());
+        let size = self.config.concurrency_per_connector.max(1) as usize;
+        shares.entry(id.to_string()).or_insert_with(|| Arc::new(Semaphore::new(size))).clone()
     }
 
     /// The request budget of the account `connection` acts for: the

@@ -44,6 +44,10 @@ pub struct Runtime {
     pooling: bool,
     /// One permit per call that may run at once; sized like the instance pool.
     permits: Arc<Semaphore>,
+    /// Turns for calls that have run long: all cores but one.
+    heavy_lane: Arc<Semaphore>,
+    /// Per connector, its share of the call slots.
+    connector_permits: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     ticker_stop: Arc<AtomicBool>,
 }
 

@@ -14,6 +14,8 @@ use weft_manifest::RateLimit;
 pub struct RuntimeConfig {
     /// Calls that may run at once; sizes the instance pool.
     pub concurrency: u32,
+    /// Calls one connector may run at once.
+    pub concurrency_per_connector: u32,
     /// Where compiled components are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
     /// Limits of every call, unless a connector has its own.
@@ -41,6 +43,7 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
             concurrency: 32,
+            concurrency_per_connector: 16,
             cache_dir: None,
             limits: Limits::default(),
             connectors: BTreeMap::new(),
