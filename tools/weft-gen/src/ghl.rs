@@ -101,6 +101,17 @@ pub fn default_specs_dir(root: &Path) -> PathBuf {
     root.join("specs/ghl/apps")
 }
 
+/// One official spec file as the generator reads it: with the overlay's
+/// documented patches (`[[patch]]`, each with its reason) applied, so a check
+/// against "the spec" holds it to exactly the deviations we wrote down.
+pub fn patched_spec(root: &Path, file: &str) -> Result<serde_json::Value, GenError> {
+    let overlay = Overlay::load(&root.join(CONFIG_DIR).join("overlay.toml"))?;
+    let path = default_specs_dir(root).join(file);
+    let mut docs = crate::docs::Docs::new(overlay.patch.clone());
+    let canonical = docs.load(&path)?;
+    Ok(docs.doc(&canonical).clone())
+}
+
 /// Every file a GHL run produces, by path relative to the workspace root.
 pub fn outputs(root: &Path, specs_dir: &Path) -> Result<Vec<(PathBuf, String)>, GenError> {
     let base = Overlay::load(&root.join(CONFIG_DIR).join("overlay.toml"))?;

@@ -114,7 +114,9 @@ pub(crate) fn with_entity(op: &DescribedOperation, stored: &StoredResource) -> O
     let mut answer = base(op)?;
     let Some(res) = &op.resource else { return Some(answer) };
     let Some(pointer) = &res.entity else { return Some(answer) };
-    let entity_schema = schema_at(schema, pointer)?;
+    // An answer that does not carry the entity (an update answering
+    // `{success, statusCode, message}`) is the plain sample.
+    let Some(entity_schema) = schema_at(schema, pointer) else { return Some(answer) };
     set_at(&mut answer, pointer, resource(stored, entity_schema, &res.id_field));
     Some(answer)
 }

@@ -73,6 +73,9 @@ impl<'a> Bundler<'a> {
         for (key, value) in map {
             let converted = match key.as_str() {
                 "example" | "xml" | "externalDocs" | "discriminator" | "nullable" => continue,
+                // OpenAPI 3.0 schemas have no `examples`; some GHL specs put a
+                // map of named examples there, which JSON Schema refuses.
+                "examples" if !value.is_array() => continue,
                 k if k.starts_with("x-") => continue,
                 "type" if value == "any" => continue,
                 "properties" | "patternProperties" => self.convert_map(value, file)?,
