@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs the wasm32-wasip2 target when missing; the
-# test build compiles the connector components from source.
+# The whole test suite. Installs what it needs when missing: the wasm32-wasip2
+# target, and schemathesis (pinned, from PyPI, in a venv under ~/.cache/weft)
+# for the OpenAPI conformance run. The test build compiles the connector
+# components from source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
+
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/weft/schemathesis"
+if ! cmp -s tests/schemathesis/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
+  echo "installing schemathesis into $venv (pinned in tests/schemathesis/requirements.txt)" >&2
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/schemathesis/requirements.txt
+  cp tests/schemathesis/requirements.txt "$venv/requirements.txt"
+fi
+export WEFT_SCHEMATHESIS="$venv/bin/st"
+
 cargo test --workspace "$@"

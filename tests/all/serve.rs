@@ -634,3 +634,53 @@ async fn thirty_two_hostile_calls_at_once_leave_the_server_answering_well_behave
     let server = std::sync::Arc::try_unwrap(server).ok().expect("one owner");
     assert!(server.terminate().await.success());
 }
+
+/// schemathesis, from PyPI, as `scripts/test.sh` installs it (pinned).
+fn schemathesis() -> PathBuf {
+    let installed = std::env::var_os("WEFT_SCHEMATHESIS").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/weft/schemathesis/bin/st")
+    });
+    assert!(
+        installed.is_file(),
+        "schemathesis is not installed at {}: run the suite with scripts/test.sh, which installs it",
+        installed.display()
+    );
+    installed
+}
+
+/// The API answers as its OpenAPI document says: schemathesis generates
+/// requests from the document (valid and invalid ones, and sequences of
+/// them), and every answer's status and body must be documented, every
+/// request the document allows accepted, and every one it forbids refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_answers_as_its_openapi_document_says_under_schemathesis() {
+    let st = schemathesis();
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let key = server.workspace("acme").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": "pull"});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    let config = weft_tests::workspace_root().join("tests/schemathesis/schemathesis.toml");
+    let output = tokio::process::Command::new(&st)
+        .arg("--config-file")
+        .arg(&config)
+        .args(["--no-color", "run", &format!("{}/v1/openapi.json", server.url)])
+        .args(["--header", &format!("Authorization: Bearer {key}")])
+        .args(["--checks", "all", "--max-examples", "25", "--seed", "1", "--generation-deterministic"])
+        .env("ADMIN_KEY", ADMIN)
+        .current_dir(dir.path())
+        .output()
+        .await
+        .expect("run schemathesis");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis found failures:\n{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("Tested:") && !text.contains("Tested: 0"), "schemathesis tested operations:\n{text}");
+    assert!(server.terminate().await.success());
+}

@@ -120,6 +120,16 @@ pub struct Connections {
     refresh_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// A connection's base URL: an absolute http(s) URL with a host.
+fn checked_base_url(url: &str) -> Result<String, ConnectionError> {
+    let bad = |why: String| ConnectionError::Invalid(format!("baseUrl `{url}` {why}; give an absolute https:// URL"));
+    let parsed = url::Url::parse(url).map_err(|e| bad(format!("is not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(bad("is not an http(s) URL with a host".into()));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
 fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
 }
@@ -166,7 +176,7 @@ impl Connections {
             return Err(ConnectionError::Invalid("the token is empty".into()));
         }
         let base_url = match new.base_url {
-            Some(b) => b.to_string(),
+            Some(b) => checked_base_url(b)?,
             None => Self::default_base(new.manifest)?,
         };
         let tokens = Tokens { access_token: new.token.expose().trim().to_string(), refresh_token: None };
@@ -268,7 +278,7 @@ impl Connections {
     ) -> Result<String, ConnectionError> {
         NameKind::Connection.check(name).map_err(|e| ConnectionError::Invalid(e.to_string()))?;
         let base_url = match base_url {
-            Some(b) => b.to_string(),
+            Some(b) => checked_base_url(b)?,
             None => Self::default_base(manifest)?,
         };
         let endpoints = self.endpoints(manifest, &base_url)?;

@@ -2,6 +2,8 @@
 //! runs the HTTP API, the scheduler and the deliverer over one store.
 
 mod auth;
+mod documented;
+mod lenient;
 mod problem;
 mod reload;
 mod routes;
@@ -83,6 +85,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::connections::routes())
         .merge(routes::subscriptions::routes())
         .split_for_parts();
+    let mut doc = doc;
+    // After the routes are merged: it documents each of them.
+    documented::StandardProblems.modify(&mut doc);
     let doc = Arc::new(doc);
     api.route(
         "/v1/openapi.json",

@@ -191,3 +191,22 @@ where
         }
     }
 }
+
+/// Query parameters whose rejections are problems: a value of the wrong
+/// type or out of its set is a 422 naming what was wrong.
+pub(crate) struct ApiQuery<T>(pub(crate) T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Problem> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(Problem::invalid(format!("a query parameter is not valid: {}", e.body_text()))),
+        }
+    }
+}

@@ -34,6 +34,7 @@ async fn existing(state: &AppState, workspace: &str) -> Result<(), Problem> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewWorkspace {
     /// Lowercase letters, digits and dashes.
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{0,63}$")]
     pub name: String,
 }
 

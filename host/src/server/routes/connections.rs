@@ -29,11 +29,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct NewConnection {
+    /// The connection's name: letters, digits, dashes, underscores and dots.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub name: String,
     pub connector: String,
     /// The static token (e.g. a GHL private integration token); never shown again.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub token: String,
+    /// The API's base URL, when not the connector's default (an absolute http(s) URL).
     #[serde(default)]
+    #[schema(pattern = r"^https?://[^\s/]+")]
     pub base_url: Option<String>,
     #[serde(default)]
     pub location_id: Option<String>,
@@ -78,6 +83,8 @@ async fn list_connections(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct StartOAuth {
+    /// The connection's name: letters, digits, dashes, underscores and dots.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub name: String,
     pub connector: String,
     #[serde(default)]

@@ -3,13 +3,13 @@
 
 use crate::server::AppState;
 use crate::server::auth::Workspace;
-use crate::server::problem::{ApiJson, Problem};
+use crate::server::problem::{ApiJson, ApiQuery, Problem};
 use crate::store::{
     Delivery, DeliveryStatus, Destination, Start, StoredEvent, Subscription, SubscriptionState, SubscriptionStore,
 };
 use crate::subscriptions::{self, NewSubscription};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,22 +31,30 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct CreateSubscription {
+    /// The subscription's name: letters, digits, dashes, underscores and dots.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub name: String,
+    /// The connector's id (see `GET /v1/connectors`).
     pub connector: String,
+    /// The trigger's key.
     pub trigger: String,
     /// The connection's name.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub connection: String,
     /// The trigger's input, valid against its input schema.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub input: Option<Value>,
     /// Seconds between polls (60 to 900, never below the trigger's minimum); default: the trigger's.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::server::lenient::option_u32")]
+    #[schema(minimum = 60, maximum = 900)]
     pub interval_seconds: Option<u32>,
     /// `now` (default), `all`, or an RFC 3339 time.
     #[serde(default)]
+    #[schema(pattern = r"^(now|all|[0-9]{4}-[0-9]{2}-[0-9]{2}T.+)$")]
     pub start: Option<String>,
     /// A webhook URL, `file:PATH`, `stdout` or `pull`.
+    #[schema(pattern = r"^(https?://[^\s]+|pull)$")]
     pub destination: String,
     /// The webhook signing secret; generated (and returned once) when absent.
     #[serde(default)]
@@ -172,10 +180,15 @@ async fn resume(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EventsQuery {
     /// Events after this sequence number (the `next` of the previous page); 0 for the first.
+    #[param(minimum = 0, nullable = false, required = false)]
+    #[serde(default, deserialize_with = "crate::server::lenient::option_i64")]
     pub after: Option<i64>,
     /// At most this many (1-1000, default 100).
+    #[param(minimum = 1, maximum = 1000, nullable = false, required = false)]
+    #[serde(default, deserialize_with = "crate::server::lenient::option_u32")]
     pub limit: Option<u32>,
 }
 
@@ -195,19 +208,28 @@ async fn events(
     State(state): State<AppState>,
     Workspace(workspace): Workspace,
     Path(name): Path<String>,
-    Query(q): Query<EventsQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<EventPage>, Problem> {
     let sub = find(&state, &workspace, &name).await?;
     let after = q.after.unwrap_or(0);
-    let events = subscriptions::events(&*state.store, &sub, after, q.limit.unwrap_or(100)).await?;
+    if after < 0 {
+        return Err(Problem::invalid("`after` is a sequence number, 0 or more").with_field(Some("after".into())));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::invalid("`limit` is 1 to 1000").with_field(Some("limit".into())));
+    }
+    let events = subscriptions::events(&*state.store, &sub, after, limit).await?;
     let next = events.last().map_or(after, |e| e.seq);
     Ok(Json(EventPage { events, next }))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeliveriesQuery {
     /// `pending`, `delivered` or `dead`.
-    pub status: Option<String>,
+    #[param(nullable = false, required = false)]
+    pub status: Option<DeliveryStatus>,
 }
 
 /// Deliveries with their status, newest first.
@@ -219,27 +241,18 @@ async fn deliveries(
     State(state): State<AppState>,
     Workspace(workspace): Workspace,
     Path(name): Path<String>,
-    Query(q): Query<DeliveriesQuery>,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, Problem> {
     let sub = find(&state, &workspace, &name).await?;
-    let status = match q.status.as_deref() {
-        None => None,
-        Some("pending") => Some(DeliveryStatus::Pending),
-        Some("delivered") => Some(DeliveryStatus::Delivered),
-        Some("dead") => Some(DeliveryStatus::Dead),
-        Some(other) => {
-            return Err(Problem::invalid(format!("status `{other}` is not pending, delivered or dead"))
-                .with_field(Some("status".into())));
-        }
-    };
-    Ok(Json(subscriptions::deliveries(&*state.store, &sub, status).await?))
+    Ok(Json(subscriptions::deliveries(&*state.store, &sub, q.status).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReplayRequest {
     /// One dead delivery's sequence number; all dead ones when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::server::lenient::option_i64")]
+    #[schema(minimum = 1)]
     pub seq: Option<i64>,
 }
 
@@ -260,6 +273,11 @@ async fn replay(
     ApiJson(body): ApiJson<ReplayRequest>,
 ) -> Result<Json<Replayed>, Problem> {
     let sub = find(&state, &workspace, &name).await?;
+    if body.seq.is_some_and(|seq| seq < 1) {
+        return Err(
+            Problem::invalid("`seq` is a delivery's sequence number, 1 or more").with_field(Some("/seq".into()))
+        );
+    }
     let replayed = state.store.replay(&sub.id, body.seq, jiff::Timestamp::now().as_millisecond()).await?;
     state.wake.notify_one();
     Ok(Json(Replayed { replayed }))
