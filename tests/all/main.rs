@@ -8,6 +8,8 @@ mod crash;
 mod generated;
 mod manifests;
 mod posts;
+mod promises_delivery;
+mod promises_host;
 mod sandbox;
 mod serve;
 mod sink;
