@@ -32,6 +32,19 @@ pub enum HostError {
     /// The master key could not be read or created.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// Another weft process uses the data directory and this needs it alone.
+    #[error(
+        "another weft process (weft serve or weft run) is using {0}; stop it first: a key rotation must not race a process that seals with the old key"
+    )]
+    InUse(String),
+    /// The data directory's lock file could not be opened.
+    #[error("cannot lock the data directory {path}: {reason}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Chooses how a subscription's connection is found, given the stored connections.
@@ -49,12 +62,34 @@ pub struct Host {
     scheduler: Arc<Scheduler>,
     deliverer: Arc<Deliverer>,
     wake: Arc<Notify>,
+    /// Held while the host is open: shared by every process, taken alone by a key rotation.
+    _lock: std::fs::File,
+}
+
+/// Locks `data_dir/weft.lock`: shared, or alone when `exclusive`.
+fn lock_data_dir(data_dir: &Path, exclusive: bool) -> Result<std::fs::File, HostError> {
+    let path = data_dir.join("weft.lock");
+    let failed = |reason: String| HostError::Lock { path: path.display().to_string(), reason };
+    std::fs::create_dir_all(data_dir).map_err(|e| failed(e.to_string()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| failed(e.to_string()))?;
+    let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+    match locked {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(HostError::InUse(data_dir.display().to_string())),
+        Err(std::fs::TryLockError::Error(e)) => Err(failed(e.to_string())),
+    }
 }
 
 /// Options of [`Host::builder`].
 pub struct HostBuilder {
     config: HostConfig,
     resolver: Option<ResolverFactory>,
+    exclusive: bool,
 }
 
 impl HostBuilder {
@@ -68,11 +103,19 @@ impl HostBuilder {
         self
     }
 
+    /// Opens the data directory alone: refused while another weft process
+    /// has it open (a key rotation).
+    pub fn exclusive(mut self) -> HostBuilder {
+        self.exclusive = true;
+        self
+    }
+
     /// Opens the store and the vault in the data directory, starts the
     /// runtime, and wires the rest.
     pub async fn open(self) -> Result<Host, HostError> {
         let config = self.config;
         let data_dir = config.data_dir.clone().ok_or(HostError::NoDataDir)?;
+        let lock = lock_data_dir(&data_dir, self.exclusive)?;
         let runtime = Arc::new(Runtime::new(config.runtime()).map_err(HostError::Runtime)?);
         let store = Arc::new(SqliteStore::open(&data_dir.join("weft.db")).await?);
         let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
@@ -107,7 +150,19 @@ impl HostBuilder {
             wake.clone(),
             runtime.metrics(),
         );
-        Ok(Host { config, data_dir, runtime, store, vault, connections, registry, scheduler, deliverer, wake })
+        Ok(Host {
+            config,
+            data_dir,
+            runtime,
+            store,
+            vault,
+            connections,
+            registry,
+            scheduler,
+            deliverer,
+            wake,
+            _lock: lock,
+        })
     }
 }
 
@@ -119,7 +174,7 @@ impl Host {
 
     /// A host with options; [`HostBuilder::open`] opens it.
     pub fn builder(config: HostConfig) -> HostBuilder {
-        HostBuilder { config, resolver: None }
+        HostBuilder { config, resolver: None, exclusive: false }
     }
 
     /// Loads a connector component and adds it to the registry.

@@ -268,7 +268,7 @@ async fn the_cli_connects_rotates_keys_and_never_writes_a_token_in_plaintext() {
         weft_with(&common(&["keys", "rotate"]).iter().map(String::as_str).collect::<Vec<_>>(), "x", &env).await;
     logs.push_str(&stderr(&rotate));
     assert!(rotate.status.success(), "{}", stderr(&rotate));
-    assert!(stdout(&rotate).contains("re-sealed 2 connection(s)"), "{}", stdout(&rotate));
+    assert!(stdout(&rotate).contains("re-sealed 2 secret(s)"), "{}", stdout(&rotate));
     assert_ne!(std::fs::read_to_string(data_dir.join("master.key")).expect("key file"), key_before);
     world.sim.sim.expire_all_access_tokens();
     for name in ["pit", "oauth"] {

@@ -684,3 +684,99 @@ async fn the_api_answers_as_its_openapi_document_says_under_schemathesis() {
     assert!(text.contains("Tested:") && !text.contains("Tested: 0"), "schemathesis tested operations:\n{text}");
     assert!(server.terminate().await.success());
 }
+
+/// `t=<t>,v1=<hex>`: whether the signature is the HMAC-SHA256 of `"<t>.<body>"`
+/// with `secret`, computed here as a receiver would, not with weft's code.
+fn signature_verifies(header: &str, secret: &str, body: &[u8]) -> bool {
+    use hmac::{Hmac, Mac};
+    let mut parts = header.split(',');
+    let (Some(t), Some(v1)) =
+        (parts.next().and_then(|p| p.strip_prefix("t=")), parts.next().and_then(|p| p.strip_prefix("v1=")))
+    else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    mac.update(t.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::decode(v1).is_ok_and(|sent| mac.verify_slice(&sent).is_ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_rotation_re_seals_webhook_secrets_and_signed_deliveries_still_verify() {
+    let world = World::new().await;
+    world.create_tags(&["before"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let config = write_config(dir.path());
+    let data = dir.path().join("data");
+    let server = Server::start(&config, dir.path().join("serve.log")).await;
+    let (sink, hook) = sink::start().await;
+    let key = server.workspace("acme").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": hook});
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["webhookSecret"].as_str().expect("a signing secret").to_string();
+    let seeded =
+        async || server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await.2["seeded"] == true;
+    assert!(wait_until(seeded).await, "seeded");
+
+    // While the server runs, a rotation is refused: it would race the server's sealing.
+    let data_arg = data.to_str().expect("utf-8");
+    let refused = weft(&["--data-dir", data_arg, "keys", "rotate"], TOKEN).await;
+    assert!(!refused.status.success() && stderr(&refused).contains("stop it first"), "{}", stderr(&refused));
+    assert!(server.terminate().await.success());
+
+    let key_before = std::fs::read_to_string(data.join("master.key")).expect("key file");
+    let rotated = weft(&["--data-dir", data_arg, "keys", "rotate"], TOKEN).await;
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        stdout(&rotated).contains("re-sealed 2 secret(s)"),
+        "the connection and the webhook secret: {}",
+        stdout(&rotated)
+    );
+    assert_ne!(std::fs::read_to_string(data.join("master.key")).expect("key file"), key_before);
+
+    let server = Server::start(&config, dir.path().join("serve.log")).await;
+    world.create_tags(&["after the rotation"]);
+    assert!(wait_until(async || !sink.all().is_empty()).await, "delivered after the restart");
+    let got = sink.all();
+    let header = got[0].signature.as_deref().expect("signed");
+    assert!(
+        signature_verifies(header, &secret, &got[0].raw),
+        "the signature verifies with the secret shown at creation"
+    );
+    let (_, _, state) = server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await;
+    assert!(state.get("deliveryError").is_none(), "{state}");
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_that_keeps_refusing_shows_on_its_subscription_until_it_recovers() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&write_config(dir.path()), dir.path().join("serve.log")).await;
+    let (sink, hook) = sink::start().await;
+    sink.refuse.store(u32::MAX, std::sync::atomic::Ordering::SeqCst);
+    let key = server.workspace("acme").await;
+    let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
+    assert_eq!(server.call(Method::POST, "/v1/connections", Some(&key), Some(conn)).await.0, StatusCode::CREATED);
+    let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit", "destination": hook, "start": "all"});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    world.create_tags(&["refused"]);
+    let failing = async || {
+        server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await.2["deliveryError"].is_string()
+    };
+    assert!(wait_until(failing).await, "the failing delivery shows on the subscription");
+    let (_, _, state) = server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await;
+    assert!(state["deliveryError"].as_str().unwrap_or("").contains("503"), "{state}");
+    assert!(state["deliveryFailingSince"].is_string(), "{state}");
+    sink.refuse.store(0, std::sync::atomic::Ordering::SeqCst);
+    let recovered = async || {
+        server.call(Method::GET, "/v1/subscriptions/tags", Some(&key), None).await.2.get("deliveryError").is_none()
+    };
+    assert!(wait_until(recovered).await, "cleared once a delivery succeeds");
+    assert_eq!(sink.tag_names(), ["refused".to_string()].into());
+    assert!(server.terminate().await.success());
+}

@@ -12,9 +12,9 @@ pub(crate) enum KeysCommand {
 pub(crate) async fn run(g: &Global, command: KeysCommand) -> Result<(), String> {
     match command {
         KeysCommand::Rotate => {
-            let host = g.open_host(false).await?;
+            let host = weft::Host::builder(g.host_config()?).exclusive().open().await.map_err(|e| e.to_string())?;
             let (count, key) = host.connections().rotate_keys().await.map_err(|e| e.to_string())?;
-            println!("re-sealed {count} connection(s) under key {key}");
+            println!("re-sealed {count} secret(s) (connections and webhook signing secrets) under key {key}");
             Ok(())
         }
     }

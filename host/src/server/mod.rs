@@ -118,6 +118,8 @@ pub struct Running {
     pub addr: SocketAddr,
     workers: Workers,
     ready: Arc<AtomicBool>,
+    /// Kept open (with its data directory's lock) as long as the server runs.
+    _host: Arc<Host>,
 }
 
 impl Running {
@@ -172,5 +174,5 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
         }
     }));
     tracing::info!(%addr, "weft serving");
-    Ok(Running { addr, workers, ready })
+    Ok(Running { addr, workers, ready, _host: host })
 }

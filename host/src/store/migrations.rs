@@ -120,4 +120,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
     "#,
     ),
+    (
+        5,
+        "a subscription shows its failing deliveries",
+        r#"
+    ALTER TABLE subscriptions ADD COLUMN delivery_error TEXT;
+    ALTER TABLE subscriptions ADD COLUMN delivery_failing_since TEXT;
+    "#,
+    ),
 ];

@@ -213,7 +213,9 @@ pub trait ConnectionStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Sets whether calls can use a connection, with the reason shown when they cannot.
     async fn set_status(&self, id: &str, status: ConnectionStatus, message: Option<&str>) -> Result<(), StoreError>;
-    /// Re-seals every credential in one transaction with `reseal(id, sealed) -> (sealed, key_id)`.
+    /// Re-seals everything sealed (connections' credentials, webhook signing
+    /// secrets) in one transaction with `reseal(id, sealed) -> (sealed, key_id)`;
+    /// when one row fails, none is changed. The count of values re-sealed.
     async fn reseal_all(&self, reseal: &Reseal) -> Result<usize, StoreError>;
     /// Stores an authorization the user is being sent to.
     async fn put_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;

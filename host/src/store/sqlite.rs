@@ -70,6 +70,10 @@ impl SqliteStore {
     }
 }
 
+fn unsealable(what: &str, id: &str, why: String) -> StoreError {
+    StoreError::Database(format!("the {what} `{id}` could not be re-sealed, so nothing was: {why}"))
+}
+
 fn connection_row(row: &SqliteRow) -> Result<ConnectionRow, StoreError> {
     let facts: String = row.try_get("facts")?;
     let kind: String = row.try_get("kind")?;
@@ -196,21 +200,40 @@ impl ConnectionStore for SqliteStore {
     }
 
     async fn reseal_all(&self, reseal: &Reseal) -> Result<usize, StoreError> {
+        // Everything sealed, in one transaction: a row that cannot be
+        // re-sealed rolls back every other, so a rotation changes all or nothing.
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query("SELECT id, sealed FROM connections").fetch_all(&mut *tx).await?;
-        for row in &rows {
+        let mut count = 0;
+        let connections = sqlx::query("SELECT id, sealed FROM connections").fetch_all(&mut *tx).await?;
+        for row in &connections {
             let id: String = row.try_get("id")?;
             let sealed: Vec<u8> = row.try_get("sealed")?;
-            let (resealed, key_id) = reseal(&id, &sealed).map_err(StoreError::Database)?;
+            let (resealed, key_id) = reseal(&id, &sealed).map_err(|e| unsealable("connection", &id, e))?;
             sqlx::query("UPDATE connections SET sealed = ?, key_id = ? WHERE id = ?")
                 .bind(resealed)
                 .bind(key_id)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
+            count += 1;
+        }
+        let secrets = sqlx::query("SELECT id, webhook_secret FROM subscriptions WHERE webhook_secret IS NOT NULL")
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &secrets {
+            let id: String = row.try_get("id")?;
+            let sealed: Vec<u8> = row.try_get("webhook_secret")?;
+            let (resealed, _) =
+                reseal(&id, &sealed).map_err(|e| unsealable("webhook secret of subscription", &id, e))?;
+            sqlx::query("UPDATE subscriptions SET webhook_secret = ? WHERE id = ?")
+                .bind(resealed)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            count += 1;
         }
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(count)
     }
 
     async fn put_pending(&self, p: &PendingAuthorization) -> Result<(), StoreError> {

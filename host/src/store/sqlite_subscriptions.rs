@@ -42,9 +42,28 @@ fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
         last_success_at: row.try_get("last_success_at")?,
         last_failure_at: row.try_get("last_failure_at")?,
         last_error: row.try_get("last_error")?,
+        delivery_error: row.try_get("delivery_error")?,
+        delivery_failing_since: row.try_get("delivery_failing_since")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
+}
+
+/// Records on the subscription of delivery `seq` that it failed (or, with
+/// `None`, that it succeeded), in the transaction that marks the delivery.
+async fn note_delivery(tx: &mut sqlx::SqliteConnection, seq: i64, error: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE subscriptions SET delivery_error = ?, \
+         delivery_failing_since = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(delivery_failing_since, ?) END \
+         WHERE id = (SELECT subscription FROM deliveries WHERE event_seq = ?)",
+    )
+    .bind(error)
+    .bind(error)
+    .bind(now())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 fn event_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
@@ -331,14 +350,17 @@ impl SubscriptionStore for SqliteStore {
     }
 
     async fn mark_delivered(&self, seq: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL \
              WHERE event_seq = ?",
         )
         .bind(now())
         .bind(seq)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        note_delivery(&mut tx, seq, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -350,6 +372,7 @@ impl SubscriptionStore for SqliteStore {
         next_attempt_at: i64,
         error: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE deliveries SET attempts = ?, first_attempt_at = COALESCE(first_attempt_at, ?), next_attempt_at = ?, \
              last_error = ? WHERE event_seq = ?",
@@ -359,18 +382,24 @@ impl SubscriptionStore for SqliteStore {
         .bind(next_attempt_at)
         .bind(error)
         .bind(seq)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        note_delivery(&mut tx, seq, Some(error)).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn mark_dead(&self, seq: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ? WHERE event_seq = ?")
             .bind(i64::from(attempts))
             .bind(error)
             .bind(seq)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        let dead = format!("dead-lettered after {attempts} attempts: {error}");
+        note_delivery(&mut tx, seq, Some(&dead)).await?;
+        tx.commit().await?;
         Ok(())
     }
 

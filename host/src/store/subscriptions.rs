@@ -165,6 +165,13 @@ pub struct Subscription {
     /// The last failed poll's message; `None` once a poll succeeds after it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Why its last delivery attempt failed, while deliveries fail; `None`
+    /// once one succeeds. A builder sees here a destination that keeps refusing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    /// Since when deliveries have failed without one succeeding (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_failing_since: Option<String>,
     /// When it was made (RFC 3339).
     pub created_at: String,
     /// When its row last changed (RFC 3339): an edit, a poll or a change of state.

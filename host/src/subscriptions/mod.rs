@@ -148,6 +148,8 @@ pub fn build(new: NewSubscription, interval_secs: u32, vault: &Vault) -> (Subscr
         last_success_at: None,
         last_failure_at: None,
         last_error: None,
+        delivery_error: None,
+        delivery_failing_since: None,
         created_at: now.clone(),
         updated_at: now,
     };
