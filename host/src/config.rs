@@ -68,6 +68,9 @@ pub struct ServerSettings {
     pub log_format: LogFormat,
     /// The admin key, which manages workspaces and API keys.
     pub admin_key: Option<crate::Secret>,
+    /// On a graceful stop, how long `/readyz` answers 503 while the API still
+    /// serves, so a load balancer stops sending work first, in ms.
+    pub drain_ms: u64,
 }
 
 /// How `weft serve` writes its log lines.
@@ -88,6 +91,7 @@ impl Default for ServerSettings {
             public_url: None,
             log_format: LogFormat::Pretty,
             admin_key: None,
+            drain_ms: 1_000,
         }
     }
 }

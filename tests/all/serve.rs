@@ -25,7 +25,7 @@ pub(crate) fn write_config(dir: &Path) -> PathBuf {
     std::fs::write(
         &config,
         format!(
-            "data_dir = \"{data}\"\ncache_dir = \"{cache}\"\n[server]\nlisten = \"127.0.0.1:0\"\nconnectors_dir = \"{conn}\"\nadmin_key = \"{ADMIN}\"\n\
+            "data_dir = \"{data}\"\ncache_dir = \"{cache}\"\n[server]\nlisten = \"127.0.0.1:0\"\nconnectors_dir = \"{conn}\"\nadmin_key = \"{ADMIN}\"\ndrain_ms = 300\n\
              [egress]\nallow_loopback = true\n[scheduler]\ndev_interval_ms = 60\n[delivery]\nfirst_backoff_ms = 50\n",
             data = dir.join("data").display(),
             cache = weft_tests::workspace_root().join("target").join("test-component-cache").display(),
@@ -321,12 +321,18 @@ async fn the_openapi_document_is_valid_and_covers_every_route() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_while_polling_loses_nothing() {
-    let world = std::sync::Arc::new(World::new().await);
+async fn sigterm_goes_unready_first_and_finishes_the_poll_and_delivery_in_flight() {
+    let world = World::new().await;
+    world.create_tags(&["first"]);
     let dir = tempfile::tempdir().expect("dir");
     let config = write_config(dir.path());
+    // A drain long enough to see readiness down while the API still answers.
+    let text = std::fs::read_to_string(&config).expect("config").replace("drain_ms = 300", "drain_ms = 2000");
+    std::fs::write(&config, text).expect("config");
     let log = dir.path().join("serve.log");
     let (sink, hook) = sink::start().await;
+    // The receiver takes its time: the first delivery is in flight when the signal lands.
+    sink.delay_ms.store(2_000, std::sync::atomic::Ordering::SeqCst);
     let server = Server::start(&config, log.clone()).await;
     let key = server.workspace("acme").await;
     let conn = json!({"name": "pit", "connector": "ghl-social-planner", "token": TOKEN, "baseUrl": world.sim.base_url(), "locationId": LOCATION});
@@ -334,24 +340,36 @@ async fn sigterm_while_polling_loses_nothing() {
     let sub = json!({"name": "tags", "connector": "ghl-social-planner", "trigger": "new-tag", "connection": "pit",
         "destination": hook, "start": "all"});
     assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    assert!(wait_until(async || sink.all().len() == 1).await, "the first delivery reached the receiver");
 
+    // And the API answers slowly: the next poll is in flight too.
+    world.create_tags(&["second"]);
+    world.sim.sim.push_faults([ghl_sim::Fault::delay(Duration::from_millis(2_000))], None).expect("fault");
+    assert!(wait_until(async || world.sim.sim.pending_faults() == 0).await, "a poll is waiting on the API");
+
+    let pid = server.child.id().expect("running").to_string();
+    let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+    let unready = async || server.call(Method::GET, "/readyz", None, None).await.0 == StatusCode::SERVICE_UNAVAILABLE;
+    assert!(wait_until(unready).await, "readiness goes down first, while the API still answers");
     let mut server = server;
-    for round in 0..4 {
-        world.create_tags(&[&format!("round {round} a"), &format!("round {round} b")]);
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let status = server.terminate().await;
-        assert!(status.success(), "a graceful stop exits 0: {status}");
-        server = Server::start(&config, log.clone()).await;
-    }
-    let created: std::collections::HashSet<String> = world.sim.sim.tags(LOCATION).into_iter().map(|t| t.tag).collect();
-    assert!(
-        wait_until(async || sink.tag_names().len() == created.len()).await,
-        "{:?} vs {created:?}",
-        sink.tag_names()
-    );
-    assert_eq!(sink.tag_names(), created);
-    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(log_text.contains("shutting down"), "the server logged its graceful stop");
+    let status =
+        tokio::time::timeout(Duration::from_secs(30), server.child.wait()).await.expect("stops").expect("status");
+    assert!(status.success(), "a graceful stop exits 0: {status}");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let order = ["not ready; draining", "finishing the polls in flight"];
+    let at: Vec<Option<usize>> = order.iter().map(|line| text.find(line)).collect();
+    assert!(at.iter().all(Option::is_some) && at[0] < at[1], "unready, then the stop:\n{text}");
+
+    // Both finished: the delivery in flight is not made again, and the
+    // poll in flight committed "second", which goes out after the restart.
+    sink.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    let server = Server::start(&config, log).await;
+    assert!(wait_until(async || sink.tag_names().len() == 2).await, "{:?}", sink.tag_names());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let keys: Vec<String> = sink.all().into_iter().map(|r| r.idempotency_key).collect();
+    let distinct: std::collections::HashSet<&String> = keys.iter().collect();
+    assert_eq!(keys.len(), 2, "nothing was delivered twice: {keys:?}");
+    assert_eq!(distinct.len(), 2);
     assert!(server.terminate().await.success());
 }
 

@@ -123,10 +123,15 @@ pub struct Running {
 }
 
 impl Running {
-    /// Graceful stop: not ready, no new polls, the API stops accepting, and
-    /// what is in flight (calls, polls, deliveries) finishes and commits.
+    /// Graceful stop: `/readyz` answers 503 first, for `[server] drain_ms`
+    /// while the API still serves; then no new polls, the API stops
+    /// accepting, and what is in flight (calls, polls, deliveries) finishes
+    /// and commits.
     pub async fn shutdown(self) {
         self.ready.store(false, Ordering::SeqCst);
+        let drain = std::time::Duration::from_millis(self._host.config().server.drain_ms);
+        tracing::info!(drain_ms = drain.as_millis() as u64, "not ready; draining before the stop");
+        tokio::time::sleep(drain).await;
         self.workers.stop().await;
     }
 }
