@@ -3,12 +3,10 @@
 //! sharing the outer one's would wait on its lock forever).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-const COMPONENTS: [(&str, &str, &str); 2] = [
-    ("ghl-social-planner", "ghl_social_planner", "WEFT_GHL_COMPONENT"),
-    ("weft-hostile", "weft_hostile", "WEFT_HOSTILE_COMPONENT"),
-];
+/// The components the tests name, and the variable each path is given in.
+const COMPONENTS: [(&str, &str); 2] =
+    [("ghl-social-planner", "WEFT_GHL_COMPONENT"), ("weft-hostile", "WEFT_HOSTILE_COMPONENT")];
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
@@ -27,41 +25,17 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    let target_dir = component_target_dir(&root);
-    ensure_wasm_target();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(&root)
-        .args(["build", "--target", "wasm32-wasip2", "--profile", "component"])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // Not the outer run's clippy wrapper: CI lints the wasm code in a run of its own.
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("RUSTC_WRAPPER")
-        .env_remove("CLIPPY_ARGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    for (package, _, _) in COMPONENTS {
-        build.args(["-p", package]);
-    }
     let generated = generated_components(&root);
-    for package in &generated {
-        build.args(["-p", package]);
+    let packages: Vec<String> =
+        COMPONENTS.iter().map(|(package, _)| package.to_string()).chain(generated.iter().cloned()).collect();
+    let dir = weft_component_build::build(&root, &packages);
+    for (package, var) in COMPONENTS {
+        println!("cargo:rustc-env={var}={}", weft_component_build::wasm_of(&dir, package).display());
     }
-    let status = build.status().expect("run cargo to build the test components");
-    assert!(status.success(), "building the test components for wasm32-wasip2 failed (see above)");
-    for (_, file, var) in COMPONENTS {
-        let path = target_dir.join("wasm32-wasip2/component").join(format!("{file}.wasm"));
-        assert!(path.exists(), "{} was not built", path.display());
-        println!("cargo:rustc-env={var}={}", path.display());
-    }
-    let mut listed = Vec::new();
-    for package in &generated {
-        let path = target_dir.join("wasm32-wasip2/component").join(format!("{}.wasm", package.replace('-', "_")));
-        assert!(path.exists(), "{} was not built", path.display());
-        listed.push(format!("{package}={}", path.display()));
-    }
+    let listed: Vec<String> = generated
+        .iter()
+        .map(|package| format!("{package}={}", weft_component_build::wasm_of(&dir, package).display()))
+        .collect();
     println!("cargo:rustc-env=WEFT_GENERATED_COMPONENTS={}", listed.join(";"));
 }
 
@@ -78,29 +52,4 @@ fn generated_components(root: &Path) -> Vec<String> {
         .unwrap_or_default();
     found.sort();
     found
-}
-
-/// `<target>/components`, beside the outer build's own profiles.
-fn component_target_dir(root: &Path) -> PathBuf {
-    let outer = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
-    let outer = if outer.is_absolute() { outer } else { root.join(outer) };
-    outer.join("components")
-}
-
-fn ensure_wasm_target() {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-wasip2"));
-    match installed {
-        Ok(true) => {}
-        Ok(false) => {
-            let added = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status();
-            assert!(
-                added.is_ok_and(|s| s.success()),
-                "the wasm32-wasip2 target is missing and `rustup target add wasm32-wasip2` failed; run it by hand"
-            );
-        }
-        Err(_) => println!("cargo:warning=rustup not found; assuming the wasm32-wasip2 target is installed"),
-    }
 }

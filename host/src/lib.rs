@@ -12,6 +12,7 @@ pub mod egress;
 mod error;
 mod host;
 pub mod limits;
+pub mod mapping;
 pub mod metrics;
 pub mod names;
 pub mod runtime;

@@ -118,7 +118,10 @@ mod tests {
     fn a_mapping_reshapes_an_event() {
         let out = run("{name: .tag, id: ._id}", r#"{"tag": "launch", "_id": "t1", "deleted": false}"#);
         assert_eq!(out, Ok(vec![r#"{"name":"launch","id":"t1"}"#.to_string()]));
-        assert_eq!(run(".tags | map(.name)", r#"{"tags": [{"name": "a"}, {"name": "b"}]}"#), Ok(vec![r#"["a","b"]"#.into()]));
+        assert_eq!(
+            run(".tags | map(.name)", r#"{"tags": [{"name": "a"}, {"name": "b"}]}"#),
+            Ok(vec![r#"["a","b"]"#.into()])
+        );
     }
 
     #[test]

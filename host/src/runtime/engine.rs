@@ -26,7 +26,7 @@ const TABLES_PER_COMPONENT: u32 = 16;
 /// Instances the pool holds: every call that may run at once, plus room for
 /// loading manifests beside them.
 fn pool_config(config: &RuntimeConfig) -> PoolingAllocationConfig {
-    let instances = config.concurrency.saturating_add(4);
+    let instances = config.concurrency.saturating_add(4).saturating_add(crate::mapping::MAPPING_SLOTS as u32);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(instances)
         .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_COMPONENT / 5))
@@ -100,7 +100,7 @@ impl Runtime {
             permits,
             connector_permits: Default::default(),
             heavy_lane: Arc::new(Semaphore::new(heavy_lane_size())),
-            ticker_stop,
+            ticker: Arc::new(super::Ticker(ticker_stop)),
         })
     }
 }

@@ -71,7 +71,7 @@ impl Runtime {
 
     /// The compiled component: from the cache when this host compiled it
     /// before, else compiled now (and cached when a cache is configured).
-    fn compile(&self, bytes: &[u8], digest: &str) -> anyhow::Result<(Component, bool)> {
+    pub(super) fn compile(&self, bytes: &[u8], digest: &str) -> anyhow::Result<(Component, bool)> {
         let Some(dir) = &self.config.cache_dir else {
             return Ok((Component::new(&self.engine, bytes)?, false));
         };

@@ -48,12 +48,17 @@ pub struct Runtime {
     heavy_lane: Arc<Semaphore>,
     /// Per connector, its share of the call slots.
     connector_permits: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
-    ticker_stop: Arc<AtomicBool>,
+    /// Keeps the epoch ticking while anything that runs guests (the runtime,
+    /// the mapper) is alive.
+    ticker: Arc<Ticker>,
 }
 
-impl Drop for Runtime {
+/// Stops the epoch thread when the last holder is dropped.
+pub(crate) struct Ticker(pub(crate) Arc<AtomicBool>);
+
+impl Drop for Ticker {
     fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -76,6 +81,15 @@ impl Runtime {
     /// How often requests waited for a rate-limit budget.
     pub fn rate_limit_waits(&self) -> u64 {
         self.budgets.total_waits()
+    }
+
+    /// The field-mapping sandbox, on this runtime's engine (compiled once,
+    /// from the `.cwasm` cache when there is one).
+    pub fn mapper(&self, limits: crate::mapping::MappingLimits) -> anyhow::Result<crate::mapping::Mapper> {
+        let bytes = crate::mapping::Mapper::component_bytes();
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        let (component, _) = self.compile(bytes, &digest)?;
+        crate::mapping::Mapper::new(&self.engine, component, limits, self.ticker.clone())
     }
 
     /// `pooling` or `on-demand`: how instances get their memory.
