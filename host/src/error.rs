@@ -221,7 +221,10 @@ impl CallError {
             self,
             CallError::Connector(ConnectorFailure::RateLimited { .. } | ConnectorFailure::Transient(_))
                 | CallError::Host(_)
-                | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. }
+                | CallError::LimitExceeded {
+                    limit: crate::limits::Limit::CallTimeout | crate::limits::Limit::RequestTimeout,
+                    ..
+                }
         )
     }
 }

@@ -99,6 +99,8 @@ pub enum Limit {
     OutputBytes,
     /// Events of one poll (`events_per_poll`).
     EventsPerPoll,
+    /// The wait for one outbound request's answer (`request_timeout_ms`).
+    RequestTimeout,
     /// One outbound request body (`request_body_bytes`).
     RequestBodyBytes,
     /// All outbound request bodies of a call (`request_bytes_per_call`).
@@ -123,6 +125,7 @@ impl Limit {
             Limit::ResponseBodyBytes => "response-body-bytes",
             Limit::OutputBytes => "output-bytes",
             Limit::EventsPerPoll => "events-per-poll",
+            Limit::RequestTimeout => "request-timeout",
             Limit::RequestBodyBytes => "request-body-bytes",
             Limit::RequestBytesPerCall => "request-bytes-per-call",
             Limit::HostResources => "host-resources",

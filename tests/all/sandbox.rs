@@ -2,7 +2,11 @@
 //! calls beside them complete. Attacks that would send packets run in a
 //! network namespace of their own where only loopback exists.
 
+mod checks;
+
 use crate::support::*;
+use checks::*;
+pub(crate) use checks::{CREDENTIAL_HEADERS, PollRun};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use weft::limits::Limit;
@@ -69,6 +73,8 @@ pub(crate) enum Expect {
     Poll(fn(&PollRun) -> Result<(), String>),
     /// A dropdown whose choices end with this limit.
     Choices(Limit),
+    /// A trigger whose poll ends with this limit, polled through the runtime.
+    PollLimit(Limit),
 }
 
 /// Every attack, keyed `action`, `trigger:key` or `options:key/field`. A test
@@ -89,6 +95,10 @@ pub(crate) const ATTACKS: &[(&str, Expect)] = &[
     ("set-authorization", Expect::Output(set_authorization)),
     ("read-authorization", Expect::Output(read_authorization)),
     ("pick", Expect::Output(|_, _| Ok(()))),
+    ("bad-output", Expect::Error(bad_output)),
+    ("counter", Expect::Output(|out, _| (out["calls"] == 1).then_some(()).ok_or_else(|| out.to_string()))),
+    ("huge-response", Expect::Limit(Limit::ResponseBodyBytes)),
+    ("credential-elsewhere", Expect::Output(credential_at_home)),
     ("swallow-request-limit", Expect::Swallowed(Limit::RequestsPerCall)),
     ("swallow-response-cut", Expect::Swallowed(Limit::ResponseBodyBytes)),
     ("log-forgery", Expect::Stderr(log_forgery)),
@@ -98,71 +108,10 @@ pub(crate) const ATTACKS: &[(&str, Expect)] = &[
     ("redirect-private", Expect::Egress(&["10.9.9.9", "not an allowed host"])),
     ("trigger:huge-cursor", Expect::Poll(huge_cursor)),
     ("trigger:endless-more", Expect::Poll(endless_more)),
+    ("trigger:event-flood", Expect::PollLimit(Limit::EventsPerPoll)),
+    ("trigger:bad-event", Expect::Poll(bad_event)),
     ("options:pick/thing", Expect::Choices(Limit::Choices)),
 ];
-
-fn undeclared_secret(e: &CallError) -> Result<(), String> {
-    let text = format!("{e:?}");
-    (text.contains("NotDeclared") && text.contains("operator-master-key")).then_some(()).ok_or(text)
-}
-
-fn set_authorization(out: &Value, world: &World) -> Result<(), String> {
-    for refused in ["fromListRefused", "appendRefused", "setRefused"] {
-        if out[refused] != true {
-            return Err(format!("{refused}: {out}"));
-        }
-    }
-    let seen = world.sim.sim.requests();
-    let auth: Vec<&str> = seen.iter().filter_map(|r| r.headers.get("authorization").map(String::as_str)).collect();
-    let only_ours = !auth.is_empty() && auth.iter().all(|a| *a == format!("Bearer {TOKEN}"));
-    (out["status"] == 200 && only_ours).then_some(()).ok_or_else(|| format!("the API saw {auth:?}: {out}"))
-}
-
-fn read_authorization(out: &Value, _: &World) -> Result<(), String> {
-    let names: Vec<&str> = out["headerNames"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let hidden = !names.contains(&"authorization") && !names.contains(&"set-cookie");
-    (names.contains(&"x-probe") && hidden).then_some(()).ok_or_else(|| format!("{names:?}"))
-}
-
-fn log_forgery(stderr: &str) -> Result<(), String> {
-    let forged = stderr
-        .lines()
-        .any(|l| l.starts_with("2026-12-01T00:00:00.000000Z") || l.contains("\u{1b}[31m") && !l.contains("call{"));
-    let escaped = stderr.contains("innocent\\n2026-12-01T00:00:00.000000Z  INFO weft: admin key rotated");
-    let attributed =
-        stderr.lines().filter(|l| l.contains("innocent")).all(|l| l.contains("call{") && l.contains("connector"));
-    let counted = stderr.contains("they were dropped") && stderr.contains("more than the 200");
-    let raw_escape = stderr.contains('\u{1b}');
-    match (forged, escaped, attributed, counted, raw_escape) {
-        (false, true, true, true, false) => Ok(()),
-        _ => Err(format!(
-            "forged {forged}, escaped {escaped}, attributed {attributed}, counted {counted}, raw escape {raw_escape}:\n{stderr}"
-        )),
-    }
-}
-
-/// What `weft poll` did for a trigger attack.
-pub(crate) struct PollRun {
-    pub(crate) ok: bool,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-    pub(crate) state_before: String,
-    pub(crate) state_after: String,
-}
-
-fn huge_cursor(run: &PollRun) -> Result<(), String> {
-    let named = run.stderr.contains("cursor-bytes") && run.stderr.contains("stored cursor is kept");
-    let kept = run.state_after == run.state_before;
-    (!run.ok && named && kept).then_some(()).ok_or_else(|| format!("kept {kept}: {}", run.stderr))
-}
-
-fn endless_more(run: &PollRun) -> Result<(), String> {
-    let printed = run.stdout.lines().count();
-    let stopped = run.stderr.contains("returned the same cursor");
-    (run.ok && stopped && (1..=2).contains(&printed))
-        .then_some(())
-        .ok_or_else(|| format!("printed {printed} events; stderr: {}", run.stderr))
-}
 
 /// The hostile component's attacks, keyed as `ATTACKS` keys them.
 async fn attacks_of_the_component() -> Vec<String> {
@@ -196,7 +145,9 @@ async fn every_attack_is_contained_while_a_well_behaved_call_beside_it_succeeds(
     let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
     for (key, expect) in ATTACKS {
         let result = match expect {
-            Expect::Egress(_) | Expect::Stderr(_) | Expect::Poll(_) | Expect::Choices(_) => continue,
+            Expect::Egress(_) | Expect::Stderr(_) | Expect::Poll(_) | Expect::Choices(_) | Expect::PollLimit(_) => {
+                continue;
+            }
             _ => attack_beside_good_call(&world, &runtime, &hostile, &ghl, key).await,
         };
         match (expect, &result) {

@@ -147,8 +147,13 @@ impl EgressHooks {
     }
 }
 
-fn clamp(guest: Option<Duration>, cap: Duration) -> Duration {
-    guest.map_or(cap, |g| g.min(cap))
+/// The wait for an answer, and whether it is the host's cap (rather than a
+/// shorter one the guest asked for): only running into the cap is a limit.
+fn clamp(guest: Option<Duration>, cap: Duration) -> (Duration, bool) {
+    match guest {
+        Some(g) if g < cap => (g, false),
+        _ => (cap, true),
+    }
 }
 
 impl WasiHttpHooks for EgressHooks {
@@ -171,11 +176,13 @@ impl WasiHttpHooks for EgressHooks {
         for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE] {
             parts.headers.remove(name);
         }
+        let (timeout, timeout_is_the_cap) = clamp(options.and_then(|o| o.first_byte_timeout), self.caps.timeout);
         let outgoing = Outgoing {
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,
-            timeout: clamp(options.and_then(|o| o.first_byte_timeout), self.caps.timeout),
+            timeout,
+            timeout_is_the_cap,
             client: self.client.clone(),
             report: self.report.clone(),
             max_body: self.caps.max_response_bytes,
@@ -216,6 +223,8 @@ struct Outgoing {
     uri: http::Uri,
     headers: http::HeaderMap,
     timeout: Duration,
+    /// Whether `timeout` is `request_timeout_ms`, not a shorter wait the guest asked for.
+    timeout_is_the_cap: bool,
     client: Upstream,
     report: Arc<Mutex<CallReport>>,
     max_body: u64,
@@ -298,7 +307,15 @@ impl Outgoing {
             }
         };
         let response = match tokio::time::timeout(self.timeout, client.request(request)).await {
-            Err(_) => return Err(HttpError::ConnectionReadTimeout),
+            Err(_) => {
+                if self.timeout_is_the_cap {
+                    lock(&self.report).limit = Some(LimitHit {
+                        limit: Limit::RequestTimeout,
+                        detail: format!("a request got no answer within {} ms", self.timeout.as_millis()),
+                    });
+                }
+                return Err(HttpError::ConnectionReadTimeout);
+            }
             Ok(Err(e)) => {
                 if let Some(why) = find_refusal(&e) {
                     lock(&self.report).denials.push(why);

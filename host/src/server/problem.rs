@@ -103,9 +103,10 @@ impl From<CallError> for Problem {
             CallError::Connector(F::Forbidden { .. }) | CallError::EgressDenied(_) => StatusCode::FORBIDDEN,
             CallError::Connector(F::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             CallError::Connector(F::Transient(_))
-            | CallError::LimitExceeded { limit: crate::limits::Limit::CallTimeout, .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            | CallError::LimitExceeded {
+                limit: crate::limits::Limit::CallTimeout | crate::limits::Limit::RequestTimeout,
+                ..
+            } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_GATEWAY,
         };
         let field = match &e {

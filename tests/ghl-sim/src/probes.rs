@@ -13,7 +13,8 @@ use crate::state::Sim;
 
 pub(crate) fn routes() -> Router<Sim> {
     Router::new()
-        .route("/_sim/echo-credential", get(echo_credential))
+        // Outside `/_sim/`, so the request log records it, headers and all.
+        .route("/probe/echo-credential", get(echo_credential))
         .route("/_sim/redirect", get(redirect))
         .route("/_sim/sleep", get(sleep))
         .route("/_sim/connections", get(connections))
@@ -34,7 +35,8 @@ async fn bytes(Query(query): Query<HashMap<String, String>>) -> Response {
 }
 
 /// Answers with the request's `Authorization` copied into response headers,
-/// as a careless server might: a connector must not be able to read it.
+/// as a careless server might: a connector must not be able to read it. Not
+/// an admin route: the request log keeps what credential each request carried.
 async fn echo_credential(headers: HeaderMap) -> Response {
     let auth = headers.get(header::AUTHORIZATION).cloned();
     let mut response = (StatusCode::OK, "{}").into_response();

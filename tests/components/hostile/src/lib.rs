@@ -28,7 +28,7 @@ bindings::export!(Hostile with_types_in bindings);
 
 /// Every attack is an action, a trigger or a dropdown of this manifest;
 /// `tests/all/sandbox.rs` fails when one of them has no expected outcome.
-const ACTIONS: [&str; 22] = [
+const ACTIONS: [&str; 26] = [
     "infinite-loop",
     "memory-bomb",
     "deep-recursion",
@@ -51,14 +51,36 @@ const ACTIONS: [&str; 22] = [
     "swallow-response-cut",
     "shadow-stack-overflow",
     "pick",
+    "bad-output",
+    "counter",
+    "huge-response",
+    "credential-elsewhere",
 ];
 
 /// Triggers that attack through what a poll returns.
-const TRIGGERS: [&str; 2] = ["huge-cursor", "endless-more"];
+const TRIGGERS: [&str; 4] = ["huge-cursor", "endless-more", "event-flood", "bad-event"];
+
+/// A second origin the manifest declares, on loopback with a port of its own:
+/// the tests serve a probe there to see what a request to it carries.
+const SECOND_ORIGIN: &str = "http://127.0.0.1:39417";
+
+/// Events `event-flood` returns, far more than any poll may.
+const FLOOD_EVENTS: usize = 5_000;
 
 fn any_schema() -> serde_json::Value {
     serde_json::json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"})
 }
+
+/// The output schema `bad-output` and `bad-event` declare, and then break.
+fn strict_schema() -> serde_json::Value {
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "required": ["id"], "properties": {"id": {"type": "string"}}
+    })
+}
+
+/// Calls to this instance: a fresh instance per call always answers 1.
+static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl metadata::Guest for Hostile {
     fn manifest() -> String {
@@ -75,12 +97,20 @@ impl metadata::Guest for Hostile {
         if let Some(pick) = actions.iter_mut().find(|a| a["key"] == "pick") {
             pick["dynamicOptions"] = serde_json::json!([{"field": "thing", "help": "choice-flood: 200,000 choices"}]);
         }
+        if let Some(bad) = actions.iter_mut().find(|a| a["key"] == "bad-output") {
+            bad["outputSchema"] = strict_schema();
+            bad["sample"] = serde_json::json!({"id": "a string"});
+        }
         let triggers: Vec<serde_json::Value> = TRIGGERS
             .iter()
             .map(|key| {
+                let (schema, sample) = match *key {
+                    "bad-event" => (strict_schema(), serde_json::json!({"id": "a string"})),
+                    _ => (any_schema(), serde_json::json!({})),
+                };
                 serde_json::json!({
                     "key": key, "label": key, "help": "An attack on the host.",
-                    "inputSchema": any_schema(), "outputSchema": any_schema(), "sample": {}, "scopes": [],
+                    "inputSchema": any_schema(), "outputSchema": schema, "sample": sample, "scopes": [],
                     "poll": {"defaultIntervalSeconds": 60, "minIntervalSeconds": 60}, "startPoints": ["now", "all"]
                 })
             })
@@ -88,7 +118,7 @@ impl metadata::Guest for Hostile {
         serde_json::json!({
             "id": "weft-hostile", "version": "0.1.0", "name": "Hostile", "description": "Attacks its host.",
             "auth": [{"type": "bearer-token", "label": "Token", "help": "Any token."}],
-            "allowedHosts": ["https://10.1.2.3", "https://internal.test"],
+            "allowedHosts": ["https://10.1.2.3", "https://internal.test", SECOND_ORIGIN],
             "secrets": [{"name": "declared-secret", "help": "A secret it may read."}],
             "triggers": triggers, "actions": actions
         })
@@ -268,18 +298,25 @@ impl actions::Guest for Hostile {
                 }
             }
             "set-authorization" => {
-                let listed = Fields::from_list(&[("authorization".into(), b"Bearer guest-forged".to_vec())]).is_err();
-                let fields = Fields::new();
-                let appended = fields.append("authorization", b"Bearer guest-forged").is_err();
-                let set = fields.set("Authorization", &[b"Bearer guest-forged".to_vec()]).is_err();
-                let (status, _) =
-                    get(&format!("{base}/social-media-posting/{}/tags", location(&ctx)), fields_with_version())?;
-                serde_json::json!({ "fromListRefused": listed, "appendRefused": appended, "setRefused": set, "status": status })
+                // Every credential header, in every way a guest can set one, on
+                // the very fields it then sends.
+                let fields = fields_with_version();
+                let mut refused = serde_json::Map::new();
+                for name in ["authorization", "cookie", "proxy-authorization"] {
+                    let forged = format!("{name}-forged-by-the-guest").into_bytes();
+                    let listed = Fields::from_list(&[(name.into(), forged.clone())]).is_err();
+                    let appended = fields.append(name, &forged).is_err();
+                    let set = fields.set(&name.to_uppercase(), &[forged]).is_err();
+                    refused
+                        .insert(name.into(), serde_json::json!({ "fromList": listed, "append": appended, "set": set }));
+                }
+                let (status, _) = get(&format!("{base}/social-media-posting/{}/tags", location(&ctx)), fields)?;
+                serde_json::json!({ "refused": refused, "status": status })
             }
             "read-authorization" => {
-                let (status, headers) = get(&format!("{base}/_sim/echo-credential"), Fields::new())?;
-                let names: Vec<String> = headers.into_iter().map(|(n, _)| n).collect();
-                serde_json::json!({ "status": status, "headerNames": names })
+                let (status, headers) = get(&format!("{base}/probe/echo-credential"), Fields::new())?;
+                let names: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
+                serde_json::json!({ "status": status, "headerNames": names, "headers": headers })
             }
             "undeclared-secret" => match weft::connector::secrets::get("operator-master-key") {
                 Ok(value) => serde_json::json!({ "leaked": value }),
@@ -344,6 +381,25 @@ impl actions::Guest for Hostile {
             }
             "shadow-stack-overflow" => serde_json::json!({ "n": recurse_in_memory(0) }),
             "pick" => serde_json::json!({}),
+            // Breaks its own output schema: `id` must be a string.
+            "bad-output" => serde_json::json!({ "id": 42 }),
+            // Counts the calls this instance has served, in linear memory.
+            "counter" => {
+                let calls = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                serde_json::json!({ "calls": calls })
+            }
+            // Reads a response past `response-body-bytes` and fails on the cut.
+            "huge-response" => serde_json::json!({ "read": get_body(&format!("{base}/_sim/bytes?n=20000000"))? }),
+            // The same probe at the connection's origin and at another allowed one.
+            "credential-elsewhere" => {
+                let own = get(&format!("{base}/probe/echo-credential"), Fields::new()).map(|(s, _)| s);
+                let elsewhere = get(&format!("{SECOND_ORIGIN}/probe/echo-credential"), Fields::new()).map(|(s, _)| s);
+                let shown = |r: Result<u16, ConnectorError>| match r {
+                    Ok(status) => serde_json::json!(status),
+                    Err(e) => serde_json::json!(format!("{e:?}")),
+                };
+                serde_json::json!({ "own": shown(own), "elsewhere": shown(elsewhere) })
+            }
             other => return Err(fail(format!("no action {other}"))),
         };
         Ok(out.to_string())
@@ -377,6 +433,20 @@ impl triggers::Guest for Hostile {
                     has_more: true,
                 })
             }
+            // Far more events than a poll may return.
+            "event-flood" => Ok(PollResponse {
+                events: (0..FLOOD_EVENTS)
+                    .map(|i| Event { id: format!("flood-{i}"), occurred_at: None, data: "{}".into() })
+                    .collect(),
+                cursor: Some("\"flooded\"".into()),
+                has_more: false,
+            }),
+            // An event breaking the trigger's own output schema: `id` must be a string.
+            "bad-event" => Ok(PollResponse {
+                events: vec![Event { id: "bad-1".into(), occurred_at: None, data: r#"{"id": 42}"#.into() }],
+                cursor: Some("\"after-bad\"".into()),
+                has_more: false,
+            }),
             other => Err(fail(format!("no trigger {other}"))),
         }
     }

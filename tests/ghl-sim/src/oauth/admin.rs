@@ -22,6 +22,7 @@ pub(crate) fn routes() -> Router<Sim> {
         .route("/_sim/oauth/consent", post(register_consent))
         .route("/_sim/oauth/expire", post(expire))
         .route("/_sim/oauth/expire-all", post(expire_all))
+        .route("/_sim/oauth/token-lifetime", post(token_lifetime))
         .route("/_sim/oauth/revoke", post(revoke))
         .route("/_sim/oauth/stats", get(stats))
         .route("/_sim/locations/{locationId}/active", post(set_active))
@@ -48,6 +49,13 @@ struct AccessTokenBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RefreshTokenBody {
     refresh_token: String,
+}
+
+/// `{"seconds": n}`, or `{"seconds": null}` for GHL's lifetime.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifetimeBody {
+    seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +95,12 @@ async fn expire(State(sim): State<Sim>, body: Bytes) -> Result<Json<serde_json::
 
 async fn expire_all(State(sim): State<Sim>) -> Json<serde_json::Value> {
     Json(json!({"expired": sim.expire_all_access_tokens()}))
+}
+
+async fn token_lifetime(State(sim): State<Sim>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let body: LifetimeBody = parse(&body)?;
+    sim.set_access_token_lifetime(body.seconds);
+    Ok(Json(json!({"seconds": body.seconds})))
 }
 
 async fn revoke(State(sim): State<Sim>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {

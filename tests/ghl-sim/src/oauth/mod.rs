@@ -4,7 +4,8 @@
 //! inactive locations, counters).
 //!
 //! An access token issued here is a valid API token for its location and scopes until it
-//! expires (86399 s, or earlier through the admin routes), so every API route accepts it.
+//! expires (86399 s unless a test chose another lifetime, or earlier through the admin routes),
+//! so every API route accepts it.
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -72,7 +72,7 @@ pub struct OAuthTokens {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds: 86399.
+    /// Seconds: 86399, unless [`Sim::set_access_token_lifetime`] chose another lifetime.
     pub expires_in: u64,
     /// The new refresh token; the one refreshed with stops working (rotation).
     pub refresh_token: String,
@@ -137,6 +137,8 @@ pub(crate) struct OAuthState {
     inactive_locations: HashSet<String>,
     latest: HashMap<String, OAuthTokens>,
     stats: OAuthStats,
+    /// The lifetime of access tokens issued from now on; `None`: GHL's.
+    access_token_seconds: Option<u64>,
 }
 
 /// `bytes` random bytes as lowercase hex.
@@ -172,7 +174,8 @@ impl State {
     fn issue_tokens(&mut self, authorization: Authorization) -> OAuthTokens {
         let access_token = format!("at-{}", random_hex(24));
         let refresh_token = format!("rt-{}", random_hex(24));
-        let expires_at = Instant::now() + Duration::from_secs(ACCESS_TOKEN_SECONDS);
+        let lifetime = self.oauth.access_token_seconds.unwrap_or(ACCESS_TOKEN_SECONDS);
+        let expires_at = Instant::now() + Duration::from_secs(lifetime);
         let grant = Grant {
             location_id: authorization.location_id.clone(),
             company_id: None,
@@ -183,7 +186,7 @@ impl State {
         let tokens = OAuthTokens {
             access_token,
             token_type: "Bearer".to_owned(),
-            expires_in: ACCESS_TOKEN_SECONDS,
+            expires_in: lifetime,
             refresh_token: refresh_token.clone(),
             scope: authorization.scopes.join(" "),
             user_type: "Location".to_owned(),
@@ -242,6 +245,12 @@ impl Sim {
         let code = random_hex(20);
         self.lock().oauth.codes.insert(code.clone(), authorization);
         code
+    }
+
+    /// Access tokens issued from now on live `seconds` (`expires_in` says so); `None` brings
+    /// back GHL's 86399. Short-lived tokens let a client show it refreshes ahead of expiry.
+    pub fn set_access_token_lifetime(&self, seconds: Option<u64>) {
+        self.lock().oauth.access_token_seconds = seconds;
     }
 
     /// Makes an access token expire now: the API answers 401 for it from then on.
