@@ -8,8 +8,10 @@ if ! command -v npm >/dev/null; then
   echo "error: the console needs Node.js 20 and npm (apt-get install -y nodejs npm)" >&2
   exit 1
 fi
-if [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+# npm ci again only when the lock file changed since the last install.
+if [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.weft-installed-lock 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.weft-installed-lock
 fi
 npm run --silent build >/dev/null
 echo "built the console into console/dist" >&2

@@ -86,6 +86,8 @@ pub(crate) async fn run(count: usize, duration: Duration) -> ScaleRun {
             start: Start::Now,
             destination: Destination::Pull,
             webhook_secret: None,
+            mapping: None,
+            destination_schema: None,
         };
         let interval = subscriptions::validate(&new, host.registry()).expect("valid");
         let (mut sub, _) = subscriptions::build(new, interval, host.vault());

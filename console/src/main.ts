@@ -89,12 +89,23 @@ async function signOut(): Promise<void> {
 
 // ---------------------------------------------------------------- connections
 
-function oauthPopup(connector: string, name: string, after: () => void): Promise<void> {
+// A reconnect names no base URL: the server goes back to the connection's own.
+function oauthPopup(connector: string, name: string, after: () => void, baseUrl?: string): Promise<void> {
   return (async () => {
-    const { authorizeUrl } = await api<{ authorizeUrl: string }>("POST", "/v1/connections/oauth", { name, connector });
+    const { authorizeUrl } = await api<{ authorizeUrl: string }>("POST", "/v1/connections/oauth", {
+      name,
+      connector,
+      baseUrl: baseUrl || undefined,
+    });
     const popup = window.open(authorizeUrl, "weft-oauth", "width=520,height=680");
     const done = (event: MessageEvent) => {
-      if (event.origin !== location.origin || event.data?.type !== "weft-connected") return;
+      if (event.origin !== location.origin) return;
+      if (event.data?.type === "weft-oauth-failed") {
+        window.removeEventListener("message", done);
+        toast(`Not connected: ${event.data.detail}`);
+        return;
+      }
+      if (event.data?.type !== "weft-connected") return;
       window.removeEventListener("message", done);
       toast(`Connected ${event.data.name}`);
       after();
@@ -170,7 +181,7 @@ async function connectionsPage(): Promise<void> {
     field("Name", name, "Letters, digits, dashes, underscores and dots."),
     field("API base URL (optional)", baseUrl, "Only for a white-label host or the simulator."),
     h("div", { class: "row" },
-      h("button", { type: "button", onclick: () => void oauthPopup(connector.value, name.value, refresh).catch((e) => status.replaceChildren(problemBox(problemOf(e).detail))) }, "Connect with OAuth"),
+      h("button", { type: "button", onclick: () => void oauthPopup(connector.value, name.value, refresh, baseUrl.value).catch((e) => status.replaceChildren(problemBox(problemOf(e).detail))) }, "Connect with OAuth"),
     ),
     h("p", {}, "Or with a private integration token:"),
     field("Private integration token", token),
@@ -271,6 +282,11 @@ async function subscribePage(connector: string, trigger: string): Promise<void> 
   const destination = h("input", { name: "destination", type: "url", required: true, placeholder: "https://hooks.example.com/weft" }) as HTMLInputElement;
   const mapping = h("textarea", { name: "mapping", rows: "4", spellcheck: "false", placeholder: "{name: .tag, id: ._id}" }) as HTMLTextAreaElement;
   const mappingError = h("div", { class: "mapping-error", "aria-live": "polite" });
+  const destinationSchema = h("textarea", { name: "destinationSchema", rows: "4", spellcheck: "false", placeholder: '{"type": "object", "required": ["name"]}' }) as HTMLTextAreaElement;
+  const schemaError = h("div", { class: "mapping-error", "aria-live": "polite" });
+  // The preview maps the trigger's sample until the builder loads a real event.
+  let data: unknown = op.sample;
+  const source = h("p", { class: "help" }, "Previewing on the trigger's sample.");
   const preview = h("div", { class: "preview", "aria-live": "polite" }, json(op.sample));
   const status = h("div");
   let timer = 0;
@@ -279,11 +295,11 @@ async function subscribePage(connector: string, trigger: string): Promise<void> 
     timer = window.setTimeout(() => void (async () => {
       mappingError.replaceChildren();
       if (!mapping.value.trim()) {
-        preview.replaceChildren(json(op.sample));
+        preview.replaceChildren(json(data));
         return;
       }
       try {
-        const out = await api<{ output: unknown }>("POST", "/v1/mapping/preview", { connector, trigger, mapping: mapping.value });
+        const out = await api<{ output: unknown }>("POST", "/v1/mapping/preview", { connector, trigger, mapping: mapping.value, data });
         preview.replaceChildren(json(out.output));
       } catch (e) {
         mappingError.replaceChildren(problemBox(problemOf(e).detail));
@@ -291,10 +307,38 @@ async function subscribePage(connector: string, trigger: string): Promise<void> 
     })(), 300);
   };
   mapping.addEventListener("input", runPreview);
+  const loadEvent = async () => {
+    status.replaceChildren();
+    try {
+      const out = await api<{ events: { id: string; data: unknown }[]; found: number }>(
+        "POST", `/v1/connectors/${connector}/triggers/${trigger}/test`, { connection: connection.value, input: form.value() },
+      );
+      if (!out.events.length) {
+        source.textContent = "The trigger found no items yet; previewing on its sample.";
+        return;
+      }
+      data = out.events[0].data;
+      source.textContent = `Previewing on the newest of ${out.found} real item(s): ${out.events[0].id}.`;
+      runPreview();
+    } catch (e) {
+      const p = problemOf(e);
+      status.replaceChildren(problemBox(p.detail, p.code));
+    }
+  };
   const create = async () => {
     form.clearErrors();
     mappingError.replaceChildren();
+    schemaError.replaceChildren();
     status.replaceChildren();
+    let schema: unknown = undefined;
+    if (destinationSchema.value.trim()) {
+      try {
+        schema = JSON.parse(destinationSchema.value);
+      } catch (e) {
+        schemaError.replaceChildren(problemBox(`The destination schema is not JSON: ${(e as Error).message}`));
+        return;
+      }
+    }
     try {
       const created = await api<{ subscription: Subscription; webhookSecret?: string }>("POST", "/v1/subscriptions", {
         name: name.value,
@@ -305,12 +349,14 @@ async function subscribePage(connector: string, trigger: string): Promise<void> 
         start: start.value,
         destination: destination.value,
         mapping: mapping.value.trim() || undefined,
+        destinationSchema: schema,
       });
       if (created.webhookSecret) toast(`Signing secret (shown once): ${created.webhookSecret}`);
       location.hash = `#/subscriptions/${encodeURIComponent(created.subscription.name)}`;
     } catch (e) {
       const p = problemOf(e);
       if (p.field === "/mapping") mappingError.replaceChildren(problemBox(p.detail));
+      else if (p.field === "/destinationSchema") schemaError.replaceChildren(problemBox(p.detail));
       else if (p.field && p.field.startsWith("/input")) form.showError(p.field.slice("/input".length), p.detail);
       else status.replaceChildren(problemBox(p.detail, p.code));
     }
@@ -326,8 +372,16 @@ async function subscribePage(connector: string, trigger: string): Promise<void> 
     h("h2", {}, "Mapping"),
     field("jq program (optional)", mapping, "Shapes each event's data before delivery, e.g. {name: .tag, id: ._id}."),
     mappingError,
-    h("h3", {}, "Preview on the trigger's sample"),
+    h("h3", {}, "Preview"),
+    h("div", { class: "row" }, source, h("button", { type: "button", onclick: () => void loadEvent() }, "Load a real event")),
     preview,
+    h(
+      "details",
+      {},
+      h("summary", {}, "Destination schema (advanced)"),
+      field("JSON Schema the mapped data must match (optional)", destinationSchema, "An event whose data does not match is kept as a dead letter, with the reason, to replay once fixed."),
+      schemaError,
+    ),
     h("button", { type: "button", onclick: () => void create() }, "Create subscription"),
     status,
   );

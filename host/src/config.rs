@@ -15,6 +15,10 @@
 //! [egress]
 //! allow_loopback = false
 //! allow_http_hosts = []
+//!
+//! [mapping]                   # each run of a subscription's jq mapping
+//! cpu_ms = 200
+//! memory_mib = 32
 //! ```
 
 use crate::egress::EgressConfig;
@@ -52,6 +56,8 @@ pub struct HostConfig {
     pub delivery: crate::subscriptions::DeliverySettings,
     /// `weft serve`: the HTTP API.
     pub server: ServerSettings,
+    /// What one run of a subscription's field mapping may use (`[mapping]`).
+    pub mapping: crate::mapping::MappingLimits,
 }
 
 /// `[server]`: where `weft serve` listens and what it serves.
@@ -124,6 +130,7 @@ impl Default for HostConfig {
             scheduler: Default::default(),
             delivery: Default::default(),
             server: Default::default(),
+            mapping: Default::default(),
         }
     }
 }

@@ -146,6 +146,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request body is larger than the API reads.
     PayloadTooLarge,
+    /// A console request changing something did not carry its session's
+    /// CSRF token in `X-CSRF-Token`.
+    CsrfFailed,
     /// The server failed.
     Internal,
 }
@@ -178,6 +181,7 @@ impl ErrorCode {
             ErrorCode::OauthFailed => "oauth-failed",
             ErrorCode::MethodNotAllowed => "method-not-allowed",
             ErrorCode::PayloadTooLarge => "payload-too-large",
+            ErrorCode::CsrfFailed => "csrf-failed",
             ErrorCode::Internal => "internal",
         }
     }

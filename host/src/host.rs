@@ -9,7 +9,7 @@ use crate::connections::Connections;
 use crate::error::LoadError;
 use crate::runtime::{LoadedConnector, Registry, Runtime};
 use crate::store::{SqliteStore, StoreError};
-use crate::subscriptions::{ConnectionResolver, Deliverer, Scheduler, StoredConnections};
+use crate::subscriptions::{ConnectionResolver, Deliverer, DelivererParts, Scheduler, StoredConnections};
 use crate::vault::{KeySource, Vault, VaultError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,6 +62,7 @@ pub struct Host {
     scheduler: Arc<Scheduler>,
     deliverer: Arc<Deliverer>,
     wake: Arc<Notify>,
+    mapper: Arc<crate::mapping::LazyMapper>,
     /// Held while the host is open: shared by every process, taken alone by a key rotation.
     _lock: std::fs::File,
 }
@@ -117,6 +118,7 @@ impl HostBuilder {
         let data_dir = config.data_dir.clone().ok_or(HostError::NoDataDir)?;
         let lock = lock_data_dir(&data_dir, self.exclusive)?;
         let runtime = Arc::new(Runtime::new(config.runtime()).map_err(HostError::Runtime)?);
+        let mapper = Arc::new(crate::mapping::LazyMapper::new(runtime.clone(), config.mapping.clone()));
         let store = Arc::new(SqliteStore::open(&data_dir.join("weft.db")).await?);
         let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
         let connections = Connections::new(
@@ -141,15 +143,16 @@ impl HostBuilder {
             config.scheduler.clone(),
             wake.clone(),
         );
-        let deliverer = Deliverer::new(
-            store.clone(),
-            runtime.http_client(),
-            config.egress.clone(),
-            vault.clone(),
-            config.delivery.clone(),
-            wake.clone(),
-            runtime.metrics(),
-        );
+        let deliverer = Deliverer::new(DelivererParts {
+            store: store.clone(),
+            client: runtime.http_client(),
+            egress: config.egress.clone(),
+            vault: vault.clone(),
+            mapper: mapper.clone(),
+            settings: config.delivery.clone(),
+            wake: wake.clone(),
+            metrics: runtime.metrics(),
+        });
         Ok(Host {
             config,
             data_dir,
@@ -161,6 +164,7 @@ impl HostBuilder {
             scheduler,
             deliverer,
             wake,
+            mapper,
             _lock: lock,
         })
     }
@@ -243,6 +247,11 @@ impl Host {
     /// Delivers events from the outbox.
     pub fn deliverer(&self) -> &Arc<Deliverer> {
         &self.deliverer
+    }
+
+    /// Runs subscriptions' field mappings, each in a sandbox of its own.
+    pub fn mapper(&self) -> &Arc<crate::mapping::LazyMapper> {
+        &self.mapper
     }
 
     /// Wakes the deliverer (new events) and the scheduler's waiters.

@@ -4,6 +4,7 @@
 mod actions;
 mod cli;
 mod connections;
+mod console;
 mod crash;
 mod generated;
 mod manifests;

@@ -115,3 +115,83 @@ pub(crate) fn lines(o: &Output) -> Vec<Value> {
 pub(crate) fn component() -> &'static Path {
     weft_tests::ghl_component()
 }
+
+/// Polls `condition` every 50 ms until it holds or `deadline` passes; whether it held.
+pub(crate) async fn eventually(deadline: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let end = tokio::time::Instant::now() + deadline;
+    while !condition() {
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    true
+}
+
+/// Steps `host` (poll what is due, deliver what is pending) until `condition`
+/// holds, at most `max_steps` times; whether it held.
+pub(crate) async fn step_until(
+    host: &crate::subscriptions::Host,
+    max_steps: usize,
+    mut condition: impl FnMut() -> bool,
+) -> bool {
+    for _ in 0..max_steps {
+        if condition() {
+            return true;
+        }
+        host.step().await;
+    }
+    condition()
+}
+
+/// The store of a data directory, opened beside (or after) a `weft run`.
+pub(crate) async fn open_store(data: &Path) -> weft::store::SqliteStore {
+    weft::store::SqliteStore::open(&data.join("weft.db")).await.expect("open the store")
+}
+
+/// A `[[subscription]]` of `new-tag` on the simulator's connection file.
+pub(crate) fn new_tag_entry(name: &str, start: &str, destination: &str, extra: &str) -> String {
+    format!(
+        "[[subscription]]\nname = \"{name}\"\ncomponent = \"{}\"\ntrigger = \"new-tag\"\nconnection = \"connection.toml\"\n\
+         start = \"{start}\"\ndestination = \"{destination}\"\n{extra}\n",
+        component().display()
+    )
+}
+
+/// Writes a `weft run` setup in `dir` (`config` as weft.toml, the world's
+/// connection file, `subscriptions`) and returns the arguments of `weft run`;
+/// the data directory is `dir/data`.
+pub(crate) fn weft_run_args(world: &World, dir: &Path, config: &str, subscriptions: &str) -> Vec<String> {
+    let config_path = dir.join("weft.toml");
+    std::fs::write(&config_path, config).expect("config");
+    std::fs::copy(&world.connection_file, dir.join("connection.toml")).expect("connection file");
+    let subs = dir.join("subscriptions.toml");
+    std::fs::write(&subs, subscriptions).expect("subscriptions");
+    let arg = |p: &Path| p.display().to_string();
+    let data = dir.join("data");
+    ["run", "--subscriptions", &arg(&subs), "--config", &arg(&config_path), "--data-dir", &arg(&data)]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Starts the `weft` binary with `args`, its stderr appended to `log`, at `weft=info`.
+pub(crate) fn spawn_weft(args: &[String], log: &Path) -> tokio::process::Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .env("GHL_TOKEN", TOKEN)
+        .env("RUST_LOG", "weft=info")
+        .env("WEFT_CACHE_DIR", shared_cache_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start weft")
+}
+
+/// Sends `signal` (`INT`, `TERM`) to a child process, as a shell's `kill` does.
+pub(crate) fn send_signal(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().expect("the child is running").to_string();
+    let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}

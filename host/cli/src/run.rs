@@ -47,6 +47,10 @@ struct Entry {
     start: Option<String>,
     destination: String,
     webhook_secret: Option<String>,
+    /// A jq program shaping each event's data, e.g. `"{name: .tag, id: ._id}"`.
+    mapping: Option<String>,
+    /// A JSON Schema (as a TOML table) the mapped data must match.
+    destination_schema: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -160,10 +164,19 @@ async fn upsert(
         start: Start::parse(entry.start.as_deref().unwrap_or("now")).map_err(|e| format!("`{}`: {e}", entry.name))?,
         destination: Destination::parse(&entry.destination).map_err(|e| format!("`{}`: {e}", entry.name))?,
         webhook_secret: entry.webhook_secret.clone(),
+        mapping: entry.mapping.clone(),
+        destination_schema: match &entry.destination_schema {
+            Some(v) => Some(serde_json::to_value(v).map_err(|e| e.to_string())?),
+            None => None,
+        },
     };
     let interval =
         subscriptions::validate(&new, registry).map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
     subscriptions::check_destination(&new.destination, &host.destinations())
+        .await
+        .map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
+    let mut new = new;
+    subscriptions::check_mapping(&mut new, registry, host.mapper())
         .await
         .map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
     let (built, shown_secret) = subscriptions::build(new, interval, vault);

@@ -210,9 +210,7 @@ impl Connections {
         NameKind::Connection.check(name).map_err(|e| ConnectionError::Invalid(e.to_string()))?;
         let id = new_id();
         let vault = self.vault();
-        let plain =
-            zeroize::Zeroizing::new(serde_json::to_vec(tokens).map_err(|e| ConnectionError::Invalid(e.to_string()))?);
-        let sealed = vault.seal(&plain, &id);
+        let sealed = self.seal_tokens(tokens, &id)?;
         let now = jiff::Timestamp::now().to_string();
         Ok(ConnectionRow {
             id,
@@ -231,6 +229,31 @@ impl Connections {
             created_at: now.clone(),
             updated_at: now,
         })
+    }
+
+    /// Seals tokens for the connection `id` (the id binds them to its row).
+    fn seal_tokens(&self, tokens: &Tokens, id: &str) -> Result<Vec<u8>, ConnectionError> {
+        let plain =
+            zeroize::Zeroizing::new(serde_json::to_vec(tokens).map_err(|e| ConnectionError::Invalid(e.to_string()))?);
+        Ok(self.vault().seal(&plain, id))
+    }
+
+    /// A name already taken is reconnected, never taken over: it must be a
+    /// connection to the same connector. Returns its base URL, so a
+    /// reconnect goes back to the host the connection was made with.
+    async fn check_reconnect(
+        &self,
+        workspace: &str,
+        name: &str,
+        connector: &str,
+    ) -> Result<Option<String>, ConnectionError> {
+        match self.store.connection(workspace, name).await? {
+            Some(old) if old.connector != connector => Err(ConnectionError::Invalid(format!(
+                "`{name}` is already a connection for {}; choose another name, or remove it first",
+                old.connector
+            ))),
+            old => Ok(old.map(|o| o.base_url)),
+        }
     }
 
     fn app(&self, manifest: &ConnectorManifest) -> Result<&OAuthApp, ConnectionError> {
@@ -277,9 +300,11 @@ impl Connections {
         redirect_uri: &str,
     ) -> Result<String, ConnectionError> {
         NameKind::Connection.check(name).map_err(|e| ConnectionError::Invalid(e.to_string()))?;
-        let base_url = match base_url {
-            Some(b) => checked_base_url(b)?,
-            None => Self::default_base(manifest)?,
+        let existing = self.check_reconnect(workspace, name, &manifest.id).await?;
+        let base_url = match (base_url, existing) {
+            (Some(b), _) => checked_base_url(b)?,
+            (None, Some(existing)) => existing,
+            (None, None) => Self::default_base(manifest)?,
         };
         let endpoints = self.endpoints(manifest, &base_url)?;
         let state = hex::encode(rand::random::<[u8; 16]>());
@@ -347,9 +372,26 @@ impl Connections {
             &tokens,
             expires_at,
         )?;
-        self.store.insert_connection(&row).await?;
-        tracing::info!(connection = %row.name, connector = %row.connector, "stored an OAuth connection");
-        Ok(ConnectionInfo::from(&row))
+        self.check_reconnect(&row.workspace, &row.name, &row.connector).await?;
+        match self.store.connection(&row.workspace, &row.name).await? {
+            // Reconnecting: the same row (its id, its subscriptions) gets the new grant.
+            Some(old) => {
+                let row = ConnectionRow {
+                    sealed: self.seal_tokens(&tokens, &old.id)?,
+                    id: old.id,
+                    created_at: old.created_at,
+                    ..row
+                };
+                self.store.replace_connection(&row).await?;
+                tracing::info!(connection = %row.name, connector = %row.connector, "reconnected an OAuth connection");
+                Ok(ConnectionInfo::from(&row))
+            }
+            None => {
+                self.store.insert_connection(&row).await?;
+                tracing::info!(connection = %row.name, connector = %row.connector, "stored an OAuth connection");
+                Ok(ConnectionInfo::from(&row))
+            }
+        }
     }
 
     /// A workspace's connections, by name, without secrets.

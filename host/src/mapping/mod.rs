@@ -9,6 +9,71 @@ mod sandbox;
 
 pub use sandbox::Mapper;
 
+/// The mapper, compiled the first time a mapping runs: commands that never
+/// map (most CLI calls) never pay for compiling the mapping component.
+pub struct LazyMapper {
+    runtime: std::sync::Arc<crate::runtime::Runtime>,
+    limits: MappingLimits,
+    cell: tokio::sync::OnceCell<Mapper>,
+}
+
+impl std::fmt::Debug for LazyMapper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyMapper").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+impl LazyMapper {
+    /// A mapper on `runtime`'s engine with these limits, not compiled yet.
+    pub fn new(runtime: std::sync::Arc<crate::runtime::Runtime>, limits: MappingLimits) -> LazyMapper {
+        LazyMapper { runtime, limits, cell: tokio::sync::OnceCell::new() }
+    }
+
+    /// The mapper, compiling it (off the async threads) on first use.
+    pub async fn get(&self) -> Result<&Mapper, MappingError> {
+        self.cell
+            .get_or_try_init(|| async {
+                let runtime = self.runtime.clone();
+                let limits = self.limits.clone();
+                tokio::task::spawn_blocking(move || runtime.mapper(limits))
+                    .await
+                    .map_err(|e| MappingError::Host(e.to_string()))?
+                    .map_err(|e| MappingError::Host(format!("{e:#}")))
+            })
+            .await
+    }
+
+    /// Compiles and checks `program`.
+    pub async fn check(&self, program: &str) -> Result<(), MappingError> {
+        self.get().await?.check(program).await
+    }
+
+    /// Runs `program` on `data` (see [`Mapper::run`]).
+    pub async fn run(&self, program: &str, data: &serde_json::Value) -> Result<serde_json::Value, MappingError> {
+        self.get().await?.run(program, data).await
+    }
+}
+
+/// What a subscription does to each event's data before delivery: run its
+/// mapping (if any), then check the result against its destination schema
+/// (if any). Without either, the data goes as it is.
+pub async fn shape(
+    mapper: &LazyMapper,
+    mapping: Option<&str>,
+    destination_schema: Option<&serde_json::Value>,
+    data: &serde_json::Value,
+) -> Result<serde_json::Value, MappingError> {
+    let shaped = match mapping {
+        Some(program) => mapper.run(program, data).await?,
+        None => data.clone(),
+    };
+    if let Some(schema) = destination_schema {
+        let schema = crate::schema::Schema::compile(schema).map_err(MappingError::Schema)?;
+        schema.check(&shaped).map_err(|p| MappingError::Schema(crate::schema::describe(&p)))?;
+    }
+    Ok(shaped)
+}
+
 /// Mapping runs at once; the instance pool keeps room for them beside calls.
 pub(crate) const MAPPING_SLOTS: usize = 4;
 
@@ -63,6 +128,20 @@ pub enum MappingError {
     /// The host could not run the mapping.
     #[error("the host could not run the mapping: {0}")]
     Host(String),
+    /// Checked on the trigger's sample before a subscription is stored, it failed.
+    #[error("on the trigger's sample, {0}")]
+    OnSample(Box<MappingError>),
+}
+
+impl MappingError {
+    /// Whether a limit stopped it (on the sample or not).
+    pub fn is_limit(&self) -> bool {
+        match self {
+            MappingError::Limit(_) => true,
+            MappingError::OnSample(inner) => inner.is_limit(),
+            _ => false,
+        }
+    }
 }
 
 /// The 1-based line and column of byte `offset` in `program`.

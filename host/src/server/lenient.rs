@@ -85,6 +85,17 @@ pub(crate) fn option_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>,
     }
 }
 
+/// A field that may be absent (`None`: keep what is there), `null`
+/// (`Some(None)`: remove it) or a value (`Some(Some(v))`); with
+/// `#[serde(default)]`, absence never reaches this function.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]

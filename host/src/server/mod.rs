@@ -53,6 +53,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Where webhooks may be delivered, checked when subscriptions are created.
     pub destinations: Arc<crate::egress::DestinationPolicy>,
+    /// Runs field mappings (previews, and checks of new subscriptions').
+    pub mapper: Arc<crate::mapping::LazyMapper>,
 }
 
 #[derive(OpenApi)]
@@ -60,7 +62,7 @@ pub struct AppState {
     info(title = "weft", description = "Connectors as sandboxed WebAssembly components: connections, triggers, actions."),
     modifiers(&SecuritySchemes),
     components(schemas(crate::error::ErrorCode)),
-    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"))
+    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"), (name = "console"))
 )]
 struct ApiDoc;
 
@@ -84,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::connectors::routes())
         .merge(routes::connections::routes())
         .merge(routes::subscriptions::routes())
+        .merge(routes::console::routes())
+        .merge(routes::mapping::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the routes are merged: it documents each of them.
@@ -99,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     .route("/healthz", get(routes::ops::healthz))
     .route("/readyz", get(routes::ops::readyz))
     .route("/metrics", get(routes::ops::metrics))
+    .merge(routes::console::pages())
     .fallback(|| async { Problem::not_found("no such route; see /v1/openapi.json") })
     .method_not_allowed_fallback(|| async {
         Problem::new(
@@ -158,6 +163,7 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
         public_url,
         ready: ready.clone(),
         destinations: Arc::new(host.destinations()),
+        mapper: host.mapper().clone(),
     };
     let mut workers = host.start_workers();
     if let Some(dir) = settings.connectors_dir.clone() {

@@ -62,6 +62,16 @@ impl Problem {
         }))
     }
 
+    /// What happened and what to do.
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
+    /// Its stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+
     /// Names the input field to blame, when there is one.
     pub fn with_field(mut self, field: Option<String>) -> Problem {
         self.0.field = field;
@@ -150,12 +160,37 @@ impl From<ConnectionError> for Problem {
     }
 }
 
+impl From<crate::mapping::MappingError> for Problem {
+    /// A mapping's fault is the builder's to fix, so it names `/mapping`;
+    /// only the host failing to run it is the server's.
+    fn from(e: crate::mapping::MappingError) -> Problem {
+        use crate::mapping::MappingError as M;
+        let field = Some("/mapping".to_string());
+        match e {
+            M::OnSample(inner) if matches!(*inner, M::Host(_)) => (*inner).into(),
+            e @ (M::Limit(_) | M::OnSample(_)) if e.is_limit() => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded, e.to_string())
+                    .with_field(field)
+            }
+            e @ M::Host(_) => {
+                tracing::error!("mapping: {e}");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string())
+            }
+            e => Problem::invalid(e.to_string()).with_field(field),
+        }
+    }
+}
+
 impl From<SubscriptionError> for Problem {
     fn from(e: SubscriptionError) -> Problem {
         match e {
             SubscriptionError::Invalid(m) => Problem::invalid(m),
             e @ SubscriptionError::Destination(_) => {
                 Problem::invalid(e.to_string()).with_field(Some("/destination".into()))
+            }
+            SubscriptionError::Mapping(m) => m.into(),
+            e @ SubscriptionError::DestinationSchema(_) => {
+                Problem::invalid(e.to_string()).with_field(Some("/destinationSchema".into()))
             }
             SubscriptionError::NotFound(n) => Problem::not_found(format!("no subscription named `{n}`")),
             SubscriptionError::Store(s) => s.into(),
@@ -175,8 +210,15 @@ where
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+        // Every body the API takes is one JSON object; serde alone would also
+        // read a struct from an array of its fields in order.
+        match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) if !value.is_object() => {
+                Err(Problem::invalid("the body must be one JSON object, e.g. `{\"name\": …}`"))
+            }
+            Ok(Json(value)) => serde_json::from_value::<T>(value)
+                .map(ApiJson)
+                .map_err(|e| Problem::invalid(format!("the body is not valid: {e}"))),
             Err(JsonRejection::JsonDataError(e)) => Err(Problem::invalid(e.body_text())),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

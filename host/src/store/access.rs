@@ -43,6 +43,20 @@ impl ApiKeyInfo {
     }
 }
 
+/// A console sign-in: who it is for, and the CSRF token its requests carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// The workspace, for a workspace's session; `None` for the admin's.
+    pub workspace: Option<String>,
+    /// The hash of the key signed in with: revoking that key (or changing
+    /// the admin key) ends the session.
+    pub key_hash: String,
+    /// The token unsafe requests of this session must send in `X-CSRF-Token`.
+    pub csrf: String,
+    /// When it ends (unix seconds).
+    pub expires_at: i64,
+}
+
 /// Durable state of workspaces and their API keys; [`SqliteStore`] implements it.
 #[async_trait]
 pub trait AccessStore: Send + Sync {
@@ -61,6 +75,12 @@ pub trait AccessStore: Send + Sync {
     /// Revokes one of a workspace's keys at once; false when it has no
     /// unrevoked key with that id.
     async fn revoke_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError>;
+    /// Stores a console session under the SHA-256 hash of its cookie.
+    async fn insert_session(&self, hash: &str, session: &ConsoleSession) -> Result<(), StoreError>;
+    /// The unexpired session with this cookie hash.
+    async fn session(&self, hash: &str) -> Result<Option<ConsoleSession>, StoreError>;
+    /// Ends a session (signing out).
+    async fn delete_session(&self, hash: &str) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -147,6 +167,47 @@ impl AccessStore for SqliteStore {
                 .execute(self.pool())
                 .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_session(&self, hash: &str, session: &ConsoleSession) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?").bind(now).execute(self.pool()).await?;
+        sqlx::query("INSERT INTO console_sessions (hash, workspace, admin, key_hash, csrf, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(&session.workspace)
+        .bind(session.workspace.is_none())
+        .bind(&session.key_hash)
+            .bind(&session.csrf)
+            .bind(session.expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, hash: &str) -> Result<Option<ConsoleSession>, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        let row = sqlx::query(
+            "SELECT workspace, key_hash, csrf, expires_at FROM console_sessions WHERE hash = ? AND expires_at > ?",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(ConsoleSession {
+                workspace: r.try_get("workspace")?,
+                key_hash: r.try_get("key_hash")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM console_sessions WHERE hash = ?").bind(hash).execute(self.pool()).await?;
+        Ok(())
     }
 }
 

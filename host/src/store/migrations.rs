@@ -128,4 +128,26 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ALTER TABLE subscriptions ADD COLUMN delivery_failing_since TEXT;
     "#,
     ),
+    (
+        6,
+        "console sign-in sessions",
+        r#"
+    CREATE TABLE console_sessions (
+        hash TEXT PRIMARY KEY,
+        workspace TEXT,
+        admin INTEGER NOT NULL,
+        key_hash TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    "#,
+    ),
+    (
+        7,
+        "subscriptions' field mappings",
+        r#"
+    ALTER TABLE subscriptions ADD COLUMN mapping TEXT;
+    ALTER TABLE subscriptions ADD COLUMN destination_schema TEXT;
+    "#,
+    ),
 ];

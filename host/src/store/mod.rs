@@ -11,7 +11,7 @@ mod sqlite;
 mod sqlite_subscriptions;
 mod subscriptions;
 
-pub use access::{AccessStore, ApiKeyInfo, hash_key, new_api_key, parse_expiry};
+pub use access::{AccessStore, ApiKeyInfo, ConsoleSession, hash_key, new_api_key, parse_expiry};
 pub use sqlite::SqliteStore;
 pub use subscriptions::*;
 
@@ -197,6 +197,11 @@ pub trait ConnectionStore: Send + Sync {
     async fn connection(&self, workspace: &str, name: &str) -> Result<Option<ConnectionRow>, StoreError>;
     /// The connection with this id, whatever its workspace.
     async fn connection_by_id(&self, id: &str) -> Result<Option<ConnectionRow>, StoreError>;
+    /// Replaces the grant of the connection with `row.id` (reconnecting):
+    /// kind, base URL, facts, credential and expiry; it is active again, and
+    /// its token version moves on so a refresh in flight with the old grant
+    /// does not overwrite the new one.
+    async fn replace_connection(&self, row: &ConnectionRow) -> Result<(), StoreError>;
     /// A workspace's connections, by name.
     async fn connections(&self, workspace: &str) -> Result<Vec<ConnectionRow>, StoreError>;
     /// Deletes a connection; false when there was none.

@@ -103,6 +103,25 @@ fn now() -> String {
 
 #[async_trait]
 impl ConnectionStore for SqliteStore {
+    async fn replace_connection(&self, r: &ConnectionRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE connections SET kind = ?, base_url = ?, facts = ?, sealed = ?, key_id = ?, expires_at = ?, \
+             status = ?, status_message = NULL, token_version = token_version + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(r.kind.as_str())
+        .bind(&r.base_url)
+        .bind(r.facts.to_string())
+        .bind(&r.sealed)
+        .bind(&r.key_id)
+        .bind(r.expires_at)
+        .bind(ConnectionStatus::Active.as_str())
+        .bind(jiff::Timestamp::now().to_string())
+        .bind(&r.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_connection(&self, r: &ConnectionRow) -> Result<(), StoreError> {
         let result = sqlx::query(
             "INSERT INTO connections (id, workspace, name, connector, kind, base_url, facts, sealed, key_id, expires_at, \

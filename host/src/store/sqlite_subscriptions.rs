@@ -5,6 +5,7 @@ use super::StoredText;
 use super::sqlite::SqliteStore;
 use super::subscriptions::*;
 use async_trait::async_trait;
+use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -44,6 +45,11 @@ fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
         last_error: row.try_get("last_error")?,
         delivery_error: row.try_get("delivery_error")?,
         delivery_failing_since: row.try_get("delivery_failing_since")?,
+        mapping: row.try_get("mapping")?,
+        destination_schema: match row.try_get::<Option<String>, _>("destination_schema")? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(bad)?),
+            None => None,
+        },
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -100,7 +106,8 @@ impl SubscriptionStore for SqliteStore {
         let result = sqlx::query(
             "INSERT INTO subscriptions (id, workspace, name, connector, trigger_key, connection, input, interval_secs, \
              start_point, destination, webhook_secret, state, state_reason, cursor, seeded, consecutive_failures, \
-             next_poll_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             next_poll_at, mapping, destination_schema, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.id)
         .bind(&s.workspace)
@@ -119,6 +126,8 @@ impl SubscriptionStore for SqliteStore {
         .bind(i64::from(s.seeded))
         .bind(i64::from(s.consecutive_failures))
         .bind(s.next_poll_at)
+        .bind(&s.mapping)
+        .bind(s.destination_schema.as_ref().map(Value::to_string))
         .bind(&s.created_at)
         .bind(&s.updated_at)
         .execute(self.pool())
@@ -134,13 +143,16 @@ impl SubscriptionStore for SqliteStore {
     async fn update_subscription_spec(&self, s: &Subscription) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE subscriptions SET connection = ?, input = ?, interval_secs = ?, destination = ?, \
-             webhook_secret = COALESCE(?, webhook_secret), updated_at = ? WHERE id = ?",
+             webhook_secret = COALESCE(?, webhook_secret), mapping = ?, destination_schema = ?, updated_at = ? \
+             WHERE id = ?",
         )
         .bind(&s.connection)
         .bind(s.input.to_string())
         .bind(i64::from(s.interval_secs))
         .bind(serde_json::to_string(&s.destination).map_err(bad)?)
         .bind(&s.webhook_secret)
+        .bind(&s.mapping)
+        .bind(s.destination_schema.as_ref().map(Value::to_string))
         .bind(now())
         .bind(&s.id)
         .execute(self.pool())

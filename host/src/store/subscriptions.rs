@@ -172,6 +172,14 @@ pub struct Subscription {
     /// Since when deliveries have failed without one succeeding (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_failing_since: Option<String>,
+    /// The jq program each event's data goes through before delivery;
+    /// `None` delivers the data as the trigger reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    /// A JSON Schema the mapped data must match, when the destination wants one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub destination_schema: Option<Value>,
     /// When it was made (RFC 3339).
     pub created_at: String,
     /// When its row last changed (RFC 3339): an edit, a poll or a change of state.

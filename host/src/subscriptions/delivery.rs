@@ -5,6 +5,7 @@
 
 use super::settings::DeliverySettings;
 use crate::egress::{EgressConfig, EgressPolicy, HttpClient, Origin};
+use crate::mapping::LazyMapper;
 use crate::store::{Delivery, Destination, Subscription, SubscriptionStore};
 use crate::vault::Vault;
 use bytes::Bytes;
@@ -33,14 +34,36 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Delivers the outbox: each subscription's events in order, subscriptions side by side.
+#[derive(Clone)]
 pub struct Deliverer {
     store: Arc<dyn SubscriptionStore>,
     client: HttpClient,
     egress: EgressConfig,
     vault: Arc<Vault>,
+    mapper: Arc<LazyMapper>,
     settings: DeliverySettings,
     wake: Arc<Notify>,
     metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// What a [`Deliverer`] works with.
+pub struct DelivererParts {
+    /// The outbox.
+    pub store: Arc<dyn SubscriptionStore>,
+    /// The HTTP client webhooks are posted with (behind the address guard).
+    pub client: HttpClient,
+    /// What destinations may be reached beyond public https.
+    pub egress: EgressConfig,
+    /// Opens the webhook signing secrets.
+    pub vault: Arc<Vault>,
+    /// Runs subscriptions' mappings.
+    pub mapper: Arc<LazyMapper>,
+    /// Timeouts, retries and concurrency (`[delivery]`).
+    pub settings: DeliverySettings,
+    /// Notified to start a pass at once (the scheduler does after a poll that found events).
+    pub wake: Arc<Notify>,
+    /// Where delivery outcomes are counted.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 fn now_ms() -> i64 {
@@ -48,18 +71,10 @@ fn now_ms() -> i64 {
 }
 
 impl Deliverer {
-    /// Builds a deliverer over the store; notifying `wake` starts a pass at once (the scheduler does
-    /// after a poll that found events).
-    pub fn new(
-        store: Arc<dyn SubscriptionStore>,
-        client: HttpClient,
-        egress: EgressConfig,
-        vault: Arc<Vault>,
-        settings: DeliverySettings,
-        wake: Arc<Notify>,
-        metrics: Arc<crate::metrics::Metrics>,
-    ) -> Arc<Deliverer> {
-        Arc::new(Deliverer { store, client, egress, vault, settings, wake, metrics })
+    /// Builds a deliverer over the store.
+    pub fn new(parts: DelivererParts) -> Arc<Deliverer> {
+        let DelivererParts { store, client, egress, vault, mapper, settings, wake, metrics } = parts;
+        Arc::new(Deliverer { store, client, egress, vault, mapper, settings, wake, metrics })
     }
 
     /// Delivers until `shutdown`; what is in flight then finishes or stays pending.
@@ -112,29 +127,60 @@ impl Deliverer {
     }
 
     fn clone_parts(&self) -> Arc<Deliverer> {
-        Arc::new(Deliverer {
-            store: self.store.clone(),
-            client: self.client.clone(),
-            egress: self.egress.clone(),
-            vault: self.vault.clone(),
-            settings: self.settings.clone(),
-            wake: self.wake.clone(),
-            metrics: self.metrics.clone(),
-        })
+        Arc::new(self.clone())
     }
 
     /// One attempt; true when delivered.
     async fn attempt(&self, sub: &Subscription, d: &Delivery) -> bool {
         let seq = d.event.seq;
+        let data = match self.shaped(sub, d).await {
+            Ok(data) => data,
+            Err(Shaping::Retry(error)) => return self.record(sub, d, Err(error)).await,
+            Err(Shaping::Dead(error)) => {
+                // The same program fails the same event every time: no retry, a
+                // dead letter the builder replays once the mapping is fixed.
+                self.metrics.delivery("failed");
+                tracing::warn!(subscription = %sub.name, seq, "dead-lettered: {error}");
+                return match self.store.mark_dead(seq, d.attempts + 1, &error).await {
+                    Ok(()) => false,
+                    Err(e) => {
+                        tracing::error!(seq, "recording a delivery failed: {e}");
+                        false
+                    }
+                };
+            }
+        };
         let result = match &sub.destination {
-            Destination::Webhook { url } => self.post(sub, d, url).await,
-            Destination::File { path } => append_line(path, &payload(sub, d)),
+            Destination::Webhook { url } => self.post(sub, d, &data, url).await,
+            Destination::File { path } => append_line(path, &payload(sub, d, &data)),
             Destination::Stdout => {
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "{}", payload(sub, d)).and_then(|()| out.flush()).map_err(|e| e.to_string())
+                writeln!(out, "{}", payload(sub, d, &data)).and_then(|()| out.flush()).map_err(|e| e.to_string())
             }
             Destination::Pull => Ok(()),
         };
+        self.record(sub, d, result).await
+    }
+
+    /// The event's data as the destination gets it: through the
+    /// subscription's mapping and destination schema, when it has them.
+    async fn shaped(&self, sub: &Subscription, d: &Delivery) -> Result<serde_json::Value, Shaping> {
+        if sub.mapping.is_none() && sub.destination_schema.is_none() {
+            return Ok(d.event.data.clone());
+        }
+        crate::mapping::shape(&self.mapper, sub.mapping.as_deref(), sub.destination_schema.as_ref(), &d.event.data)
+            .await
+            .map_err(|e| match e {
+                // The host failing to run it is no fault of the event's.
+                e @ crate::mapping::MappingError::Host(_) => Shaping::Retry(e.to_string()),
+                e => Shaping::Dead(e.to_string()),
+            })
+    }
+
+    /// Records an attempt's outcome: delivered, retried later, or (after the
+    /// retry window) dead. True when delivered.
+    async fn record(&self, sub: &Subscription, d: &Delivery, result: Result<(), String>) -> bool {
+        let seq = d.event.seq;
         let now = now_ms();
         self.metrics.delivery(if result.is_ok() { "delivered" } else { "failed" });
         let saved = match result {
@@ -159,10 +205,10 @@ impl Deliverer {
         })
     }
 
-    async fn post(&self, sub: &Subscription, d: &Delivery, url: &str) -> Result<(), String> {
+    async fn post(&self, sub: &Subscription, d: &Delivery, data: &serde_json::Value, url: &str) -> Result<(), String> {
         let origin = Origin::parse(url).map_err(|e| e.to_string())?;
         EgressPolicy::new(vec![origin.clone()], self.egress.clone()).check(&origin).map_err(|e| e.to_string())?;
-        let body = payload(sub, d).to_string();
+        let body = payload(sub, d, data).to_string();
         let key = idempotency_key(sub, d);
         let mut request = http::Request::post(url)
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -196,8 +242,17 @@ pub(super) fn idempotency_key(sub: &Subscription, d: &Delivery) -> String {
     format!("{}/{}", sub.id, d.event.event_id)
 }
 
-/// What a destination receives for one event.
-fn payload(sub: &Subscription, d: &Delivery) -> serde_json::Value {
+/// Why an event's data could not be shaped for its destination.
+enum Shaping {
+    /// The host could not run the mapping: try again later.
+    Retry(String),
+    /// The mapping or the destination schema refuses this event.
+    Dead(String),
+}
+
+/// What a destination receives for one event; `data` is the event's data
+/// after the subscription's mapping.
+fn payload(sub: &Subscription, d: &Delivery, data: &serde_json::Value) -> serde_json::Value {
     json!({
         "id": idempotency_key(sub, d),
         "eventId": d.event.event_id,
@@ -206,7 +261,7 @@ fn payload(sub: &Subscription, d: &Delivery) -> serde_json::Value {
         "trigger": sub.trigger,
         "occurredAt": d.event.occurred_at,
         "seq": d.event.seq,
-        "data": d.event.data,
+        "data": data,
     })
 }
 

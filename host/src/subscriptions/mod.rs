@@ -9,7 +9,7 @@ mod resolver;
 mod scheduler;
 mod settings;
 
-pub use delivery::{Deliverer, sign};
+pub use delivery::{Deliverer, DelivererParts, sign};
 pub use poller::PollReport;
 pub use resolver::{ConnectionResolver, StoredConnections};
 pub use scheduler::Scheduler;
@@ -34,6 +34,13 @@ pub enum SubscriptionError {
     /// The webhook destination is an address deliveries may not reach.
     #[error("the destination cannot be delivered to: {0}")]
     Destination(crate::egress::EgressDenial),
+    /// The mapping does not compile, or fails on the trigger's sample, or its
+    /// output breaks the destination schema.
+    #[error(transparent)]
+    Mapping(#[from] crate::mapping::MappingError),
+    /// The destination schema is not a JSON Schema.
+    #[error("the destination schema is not a valid JSON Schema: {0}")]
+    DestinationSchema(String),
     /// No subscription of that name in the workspace.
     #[error("no subscription named `{0}`")]
     NotFound(String),
@@ -65,6 +72,10 @@ pub struct NewSubscription {
     pub destination: Destination,
     /// The webhook signing secret; generated when `None`.
     pub webhook_secret: Option<String>,
+    /// The jq program shaping each event's data; see [`check_mapping`].
+    pub mapping: Option<String>,
+    /// A JSON Schema the mapped data must match.
+    pub destination_schema: Option<Value>,
 }
 
 /// The shortest interval a builder may choose, in seconds; a trigger may set a longer minimum.
@@ -102,6 +113,40 @@ pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, Subsc
         return Err(invalid(format!("`{}` cannot start from `{}`", new.trigger, new.start.as_text())));
     }
     Ok(interval)
+}
+
+/// Checks a subscription's mapping and destination schema before it is
+/// stored: the schema must compile, and the mapping must compile and, run
+/// on the trigger's sample, yield an object the schema accepts. A blank
+/// mapping is no mapping.
+pub async fn check_mapping(
+    new: &mut NewSubscription,
+    registry: &Registry,
+    mapper: &crate::mapping::LazyMapper,
+) -> Result<(), SubscriptionError> {
+    if new.mapping.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        new.mapping = None;
+    }
+    if let Some(schema) = &new.destination_schema {
+        crate::schema::Schema::compile(schema).map_err(SubscriptionError::DestinationSchema)?;
+    }
+    if new.mapping.is_none() && new.destination_schema.is_none() {
+        return Ok(());
+    }
+    let sample = registry
+        .get(&new.connector)
+        .and_then(|c| c.manifest.trigger(&new.trigger).map(|t| t.sample.clone()))
+        .ok_or_else(|| SubscriptionError::Invalid(format!("{} has no trigger `{}`", new.connector, new.trigger)))?;
+    if let Some(program) = &new.mapping {
+        mapper.check(program).await?;
+    }
+    crate::mapping::shape(mapper, new.mapping.as_deref(), new.destination_schema.as_ref(), &sample).await.map_err(
+        |e| match e {
+            crate::mapping::MappingError::Syntax { .. } => SubscriptionError::Mapping(e),
+            other => SubscriptionError::Mapping(crate::mapping::MappingError::OnSample(Box::new(other))),
+        },
+    )?;
+    Ok(())
 }
 
 /// Checks a webhook destination against the address rules deliveries follow.
@@ -150,6 +195,8 @@ pub fn build(new: NewSubscription, interval_secs: u32, vault: &Vault) -> (Subscr
         last_error: None,
         delivery_error: None,
         delivery_failing_since: None,
+        mapping: new.mapping,
+        destination_schema: new.destination_schema,
         created_at: now.clone(),
         updated_at: now,
     };

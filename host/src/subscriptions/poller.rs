@@ -26,6 +26,22 @@ fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// The time a `since` start point delivers from. It holds on every poll, not
+/// only the first: a trigger that looks back over a window (the SDK's
+/// `cursor::window`) hands back, on its next poll, items from just before it
+/// that its first poll skipped.
+fn since_floor(start: &Start) -> Option<jiff::Timestamp> {
+    match start {
+        Start::Since(t) => t.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether an event that happened `at` is before `floor`; an event without a time is not.
+fn before(floor: Option<jiff::Timestamp>, at: Option<&str>) -> bool {
+    floor.zip(at.and_then(|a| a.parse::<jiff::Timestamp>().ok())).is_some_and(|(floor, at)| at < floor)
+}
+
 impl Scheduler {
     /// The interval of a subscription, with ±10% jitter so subscriptions
     /// created together spread out.
@@ -49,6 +65,7 @@ impl Scheduler {
             Err(e) => return self.fail(sub, &format!("connection `{}`: {e}", sub.connection), true, report).await,
         };
         let started = Instant::now();
+        let floor = since_floor(&sub.start);
         let mut cursor = sub.cursor.clone();
         let mut seeded = sub.seeded;
         loop {
@@ -68,6 +85,7 @@ impl Scheduler {
             let events: Vec<NewEvent> = outcome
                 .events
                 .into_iter()
+                .filter(|e| !before(floor, e.occurred_at.as_deref()))
                 .map(|e| NewEvent { id: e.id, occurred_at: e.occurred_at, data: e.data })
                 .collect();
             let commit = PollCommit {

@@ -107,6 +107,7 @@ async fn every_problem_code_answers_with_its_status_as_problem_json() {
             StatusCode::PAYLOAD_TOO_LARGE,
             raw(&server, Method::POST, "/v1/connections", k, Some(big)).await,
         ),
+        ("csrf-failed", StatusCode::FORBIDDEN, console_write_without_csrf(&server, &key).await),
     ];
     let wrong: Vec<String> =
         cases.iter().filter_map(|(code, status, answer)| problem(answer, *status, code).err()).collect();
@@ -196,4 +197,32 @@ async fn api_keys_are_stored_hashed() {
         assert_eq!(status, StatusCode::OK, "the key still works after a restart: checked against its hash");
     }
     assert!(again.terminate().await.success());
+}
+
+/// A console session's write that does not carry the session's CSRF token.
+async fn console_write_without_csrf(server: &Server, key: &str) -> (StatusCode, String, Value) {
+    let http = reqwest::Client::new();
+    let signed_in = http
+        .post(format!("{}/v1/console/session", server.url))
+        .json(&json!({"key": key}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+    let cookie = signed_in
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = http
+        .post(format!("{}/v1/subscriptions/none/pause", server.url))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (status, kind, response.json().await.unwrap_or(Value::Null))
 }

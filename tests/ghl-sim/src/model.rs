@@ -86,6 +86,9 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The HTTP status the simulator answered with.
     pub status: u16,
+    /// When the request arrived, in unix milliseconds (before any fault delay or rate limit).
+    #[serde(default)]
+    pub at_ms: i64,
 }
 
 /// RFC 3339 UTC with exactly three fractional digits, as GHL's MongoDB-backed API sends them.

@@ -19,13 +19,14 @@ pub(crate) async fn record(State(sim): State<Sim>, request: Request, next: Next)
     if path == ADMIN_PREFIX || path.starts_with("/_sim/") {
         return next.run(request).await;
     }
+    let at_ms = jiff::Timestamp::now().as_millisecond();
     let method = request.method().to_string();
     let query = request.uri().query().map(str::to_owned);
     let headers = header_map(request.headers());
     let response = next.run(request).await;
     let status = response.status().as_u16();
     tracing::debug!(%method, %path, status, "api request");
-    sim.record(RecordedRequest { method, path, query, headers, status });
+    sim.record(RecordedRequest { method, path, query, headers, status, at_ms });
     response
 }
 

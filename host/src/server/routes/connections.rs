@@ -127,8 +127,35 @@ pub(crate) struct Callback {
         (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn oauth_callback(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<Callback>,
-) -> Result<impl IntoResponse, Problem> {
+) -> axum::response::Response {
+    let browser = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    match complete(state, q).await {
+        Ok(page) => page.into_response(),
+        // A person in a browser gets a page saying what failed, and the
+        // console that opened it gets the reason; a program gets the problem.
+        Err(problem) if browser => {
+            let detail = problem.detail().to_string();
+            let message = serde_json::to_string(&json!({"type": "weft-oauth-failed", "detail": detail}))
+                .unwrap_or_default()
+                .replace('<', "\\u003c");
+            let page = format!(
+                "<!doctype html><title>Not connected</title><h1>Not connected</h1><p>{}</p>\
+                 <p>Close this window and try connecting again.</p>\
+                 <script>if (window.opener) {{ window.opener.postMessage({message}, location.origin); }}</script>",
+                html_escape(&detail)
+            );
+            (StatusCode::BAD_REQUEST, Html(page)).into_response()
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn complete(state: AppState, q: Callback) -> Result<Html<String>, Problem> {
     if let Some(error) = q.error {
         return Err(Problem::new(
             StatusCode::BAD_REQUEST,
@@ -146,8 +173,13 @@ async fn oauth_callback(
     let registry = state.registry.clone();
     let lookup = move |id: &str| registry.get(id).map(|c| c.manifest.clone());
     let info = state.connections.complete_oauth(&lookup, &oauth_state, &code).await?;
+    // Opened from the console, the page tells it (same origin only) and closes.
+    let message = serde_json::to_string(&json!({"type": "weft-connected", "name": info.name}))
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     Ok(Html(format!(
-        "<!doctype html><title>Connected</title><p>Connected <b>{}</b>. You can close this tab.</p>",
+        "<!doctype html><title>Connected</title><p>Connected <b>{}</b>. You can close this tab.</p>\
+         <script>if (window.opener) {{ window.opener.postMessage({message}, location.origin); window.close(); }}</script>",
         html_escape(&info.name)
     )))
 }

@@ -20,6 +20,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_trigger))
         .routes(routes!(get_action))
         .routes(routes!(run_action))
+        .routes(routes!(test_trigger))
         .routes(routes!(options))
 }
 
@@ -145,6 +146,60 @@ async fn run_action(
     let input = body.input.unwrap_or_else(|| Value::Object(Default::default()));
     let output = state.runtime.execute(&c, &conn, &key, &input).await?;
     Ok(Json(ActionOutput { output }))
+}
+
+/// How many events a trigger test shows at most.
+const TEST_EVENTS: usize = 10;
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TestEvent {
+    /// The connector's id for the event.
+    pub id: String,
+    /// When it happened, when the API says.
+    #[serde(rename = "occurredAt", skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    /// The event's data, valid against the trigger's output schema.
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TriggerTest {
+    /// Up to 10 of the items the trigger finds now, newest first.
+    pub events: Vec<TestEvent>,
+    /// How many the poll found in all.
+    pub found: usize,
+}
+
+/// Tests a trigger: one real poll from the beginning, nothing stored or
+/// delivered; the builder sees real items to map fields from.
+#[utoipa::path(post, path = "/v1/connectors/{id}/triggers/{key}/test", tag = "connectors", request_body = RunAction,
+    params(("id" = String, Path), ("key" = String, Path)),
+    responses((status = 200, body = TriggerTest), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn test_trigger(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path((id, key)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RunAction>,
+) -> Result<Json<TriggerTest>, Problem> {
+    let c = connector(&state, &id)?;
+    if c.manifest.trigger(&key).is_none() {
+        return Err(Problem::not_found(format!("{id} has no trigger `{key}`")));
+    }
+    let conn = state.connections.for_call(&workspace, &body.connection, &c.manifest).await?;
+    let input = body.input.unwrap_or_else(|| Value::Object(Default::default()));
+    let outcome = state.runtime.poll(&c, &conn, &key, &input, None, crate::runtime::PollMeta::default()).await?;
+    let found = outcome.events.len();
+    let events = outcome
+        .events
+        .into_iter()
+        .rev()
+        .take(TEST_EVENTS)
+        .map(|e| TestEvent { id: e.id, occurred_at: e.occurred_at, data: e.data })
+        .collect();
+    Ok(Json(TriggerTest { events, found }))
 }
 
 #[derive(Deserialize, ToSchema)]

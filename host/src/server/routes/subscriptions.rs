@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_subscription, list_subscriptions))
-        .routes(routes!(get_subscription, delete_subscription))
+        .routes(routes!(get_subscription, change_subscription, delete_subscription))
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(events))
@@ -59,6 +59,29 @@ pub(crate) struct CreateSubscription {
     /// The webhook signing secret; generated (and returned once) when absent.
     #[serde(default)]
     pub webhook_secret: Option<String>,
+    /// A jq program run on each event's data before delivery, e.g.
+    /// `{name: .tag, id: ._id}`; it must yield one JSON object. Checked now on
+    /// the trigger's sample.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    /// A JSON Schema the (mapped) data must match; an event whose data does
+    /// not is dead-lettered with the reason.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub destination_schema: Option<Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SubscriptionChange {
+    /// A new mapping; `null` or blank removes it; absent keeps it.
+    #[serde(default, deserialize_with = "crate::server::lenient::present")]
+    #[schema(value_type = Option<String>)]
+    pub mapping: Option<Option<String>>,
+    /// A new destination schema; `null` removes it; absent keeps it.
+    #[serde(default, deserialize_with = "crate::server::lenient::present")]
+    #[schema(value_type = Option<Object>)]
+    pub destination_schema: Option<Option<Value>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,6 +124,8 @@ async fn create_subscription(
         destination: Destination::parse(&body.destination)
             .map_err(|e| Problem::invalid(e).with_field(Some("/destination".into())))?,
         webhook_secret: body.webhook_secret,
+        mapping: body.mapping,
+        destination_schema: body.destination_schema,
     };
     if matches!(new.destination, Destination::File { .. } | Destination::Stdout) {
         return Err(Problem::invalid(
@@ -110,6 +135,8 @@ async fn create_subscription(
     }
     let interval = subscriptions::validate(&new, &state.registry)?;
     subscriptions::check_destination(&new.destination, &state.destinations).await?;
+    let mut new = new;
+    subscriptions::check_mapping(&mut new, &state.registry, &state.mapper).await?;
     let (subscription, webhook_secret) = subscriptions::build(new, interval, &state.vault);
     state.store.insert_subscription(&subscription).await?;
     Ok((StatusCode::CREATED, Json(CreatedSubscription { subscription, webhook_secret })))
@@ -135,6 +162,43 @@ async fn get_subscription(
     Path(name): Path<String>,
 ) -> Result<Json<Subscription>, Problem> {
     Ok(Json(find(&state, &workspace, &name).await?))
+}
+
+/// Changes a subscription's mapping or destination schema, checked as on
+/// creation. Events not yet delivered (and dead letters replayed later) go
+/// out with the new one.
+#[utoipa::path(patch, path = "/v1/subscriptions/{name}", tag = "subscriptions", params(("name" = String, Path)),
+    request_body = SubscriptionChange,
+    responses((status = 200, body = Subscription), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn change_subscription(
+    State(state): State<AppState>,
+    Workspace(workspace): Workspace,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<SubscriptionChange>,
+) -> Result<Json<Subscription>, Problem> {
+    let mut sub = find(&state, &workspace, &name).await?;
+    let mut check = NewSubscription {
+        workspace,
+        name: sub.name.clone(),
+        connector: sub.connector.clone(),
+        trigger: sub.trigger.clone(),
+        connection: sub.connection.clone(),
+        input: sub.input.clone(),
+        interval_secs: Some(sub.interval_secs),
+        start: sub.start.clone(),
+        destination: sub.destination.clone(),
+        webhook_secret: None,
+        mapping: body.mapping.unwrap_or(sub.mapping.take()),
+        destination_schema: body.destination_schema.unwrap_or(sub.destination_schema.take()),
+    };
+    subscriptions::check_mapping(&mut check, &state.registry, &state.mapper).await?;
+    sub.mapping = check.mapping;
+    sub.destination_schema = check.destination_schema;
+    // The secret stays as it is (`None` keeps the stored one).
+    sub.webhook_secret = None;
+    state.store.update_subscription_spec(&sub).await?;
+    Ok(Json(find(&state, &check.workspace, &name).await?))
 }
 
 /// Deletes a subscription with its events and deliveries.
