@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The weft demo: the GHL Social Planner connector, sandboxed, against the
 # bundled GHL simulator on 127.0.0.1. Installs what it needs, builds the rest.
+# With --console, weft serve keeps running at the end for the builder's
+# console in a browser (Ctrl-C stops it).
 set -euo pipefail
+stay=false
+[ "${1:-}" = "--console" ] && stay=true
 cd "$(dirname "$0")/.."
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Preparing: the wasm32-wasip2 target, the weft host, the simulator, the connector component"
+say "Preparing: the wasm32-wasip2 target, the console, the weft host, the simulator, the connector component"
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
+scripts/console.sh
 cargo build --quiet -p weft-cli -p ghl-sim
 cargo build --quiet -p ghl-social-planner --target wasm32-wasip2 --profile component
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
@@ -98,7 +103,15 @@ connectors_dir = "$work/connectors"
 allow_loopback = true        # the simulator and the receiver are on this machine
 [scheduler]
 dev_interval_ms = 500        # demo only: poll twice a second instead of every few minutes
+# The console's "Connect with OAuth" goes through the simulator's consent page.
+[connectors.ghl-social-planner.oauth]
+client_id = "demo-client"
+client_secret = "demo-client-secret"
+authorize_url = "$sim/oauth/chooselocation"
+token_url = "$sim/oauth/token"
 TOML
+curl -fsS -X POST -H 'content-type: application/json' "$sim/_sim/oauth/apps" -d '{"clientId":"demo-client","clientSecret":"demo-client-secret"}' >/dev/null
+curl -fsS -X POST -H 'content-type: application/json' "$sim/_sim/oauth/consent" -d "{\"locationId\":\"$location\"}" >/dev/null
 export WEFT_DATA_DIR="$work/data"
 "$weft" workspaces create demo >/dev/null
 key=$("$weft" api-keys create --for demo --label demo 2>/dev/null)
@@ -137,7 +150,24 @@ call POST /v1/connectors/ghl-social-planner/actions/find-tags/run '{"connection"
 call GET '/v1/subscriptions/new-tag/events?after=0&limit=1' | python3 -c 'import json,sys; p=json.load(sys.stdin); print("events:", [e["data"]["tag"] for e in p["events"]], "next cursor:", p["next"])'
 call GET /v1/subscriptions/new-tag | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["name"], s["state"], "last ok", s.get("lastSuccessAt"))'
 
+say "curl: a subscription with a field mapping (jq): the receiver gets {name, id} instead of the whole tag"
+call POST /v1/mapping/preview '{"connector":"ghl-social-planner","trigger":"new-tag","mapping":"{name: .tag, id: ._id}"}'
+call POST /v1/subscriptions "{\"name\":\"mapped\",\"connector\":\"ghl-social-planner\",\"trigger\":\"new-tag\",\"connection\":\"acme\",\"destination\":\"$hook\",\"mapping\":\"{name: .tag, id: ._id}\"}" >/dev/null
+sleep 2
+admin POST tags '{"tag":"Spring sale"}' >/dev/null
+sleep 3
+grep -F '"name": "Spring sale"' "$work/sink.out"
+echo "A broken mapping is refused with its position:"
+call POST /v1/mapping/preview '{"connector":"ghl-social-planner","trigger":"new-tag","mapping":"{name: .tag,"}'
+
 say "A bad request gets a problem+json naming the field"
 call POST /v1/connectors/ghl-social-planner/actions/find-tags/run '{"connection":"acme","input":{"limit":500}}'
 
 say "Done. The connector never saw the token: the host attached it to each request."
+echo "The builder's console: $api/console/ (sign in with the workspace key $key)"
+if $stay; then
+  echo "weft serve keeps running for the console; Ctrl-C stops it."
+  wait "$serve_pid"
+else
+  echo "Run scripts/demo.sh --console to keep it running and open it in a browser."
+fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what it needs when missing: the wasm32-wasip2
-# target, and schemathesis (pinned, from PyPI, in a venv under ~/.cache/weft)
-# for the OpenAPI conformance run. The test build compiles the connector
-# components from source.
+# target, schemathesis (pinned, from PyPI, in a venv under ~/.cache/weft) for
+# the OpenAPI conformance run, Debian's chromium for the console's browser
+# test, and the console's npm packages (pinned in console/package-lock.json),
+# from which scripts/console.sh builds the console weft serve embeds. The test
+# build compiles the connector components from source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
@@ -16,5 +18,13 @@ if ! cmp -s tests/schemathesis/requirements.txt "$venv/requirements.txt" 2>/dev/
   cp tests/schemathesis/requirements.txt "$venv/requirements.txt"
 fi
 export WEFT_SCHEMATHESIS="$venv/bin/st"
+
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium (Debian's) for the console's browser test" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+fi
+export WEFT_CHROMIUM="${WEFT_CHROMIUM:-$(command -v chromium)}"
+scripts/console.sh
 
 cargo test --workspace "$@"

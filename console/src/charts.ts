@@ -26,6 +26,12 @@ function canvas(label: string, summary: string): { figure: HTMLElement; canvas: 
   return { figure, canvas: element };
 }
 
+/** Draws once the canvas is in the page: Chart.js sizes a chart from its
+ * container, which a detached canvas does not have yet. */
+function draw(el: HTMLCanvasElement, config: ConstructorParameters<typeof Chart>[1]): void {
+  requestAnimationFrame(() => new Chart(el, config));
+}
+
 /** Deliveries per hour of their event, stacked by outcome. */
 export function deliveriesChart(deliveries: Delivery[]): HTMLElement {
   const hours = new Map<string, { delivered: number; retried: number; dead: number }>();
@@ -44,7 +50,7 @@ export function deliveriesChart(deliveries: Delivery[]): HTMLElement {
     "Events and deliveries per hour",
     `${total} events; ${series("dead").reduce((a, b) => a + b, 0)} dead-lettered`,
   );
-  new Chart(el, {
+  draw(el, {
     type: "bar",
     data: {
       labels,
@@ -63,7 +69,7 @@ export function deliveriesChart(deliveries: Delivery[]): HTMLElement {
 export function dailyChart(label: string, days: string[], series: Record<string, number[]>): HTMLElement {
   const { figure, canvas: el } = canvas(label, Object.keys(series).join(", ") + ` over ${days.length} days`);
   const colours = ["#1f4e79", "#1f7a3a", "#b35c00", "#6a1b9a"];
-  new Chart(el, {
+  draw(el, {
     type: "line",
     data: {
       labels: days,
@@ -83,7 +89,7 @@ export function dailyChart(label: string, days: string[], series: Record<string,
 export function bestDaysChart(figures: { weekday: string; engagementPerPost: number }[]): HTMLElement {
   const best = figures[0]?.weekday ?? "none";
   const { figure, canvas: el } = canvas("Engagement per post by weekday", `best: ${best}`);
-  new Chart(el, {
+  draw(el, {
     type: "bar",
     data: {
       labels: figures.map((f) => f.weekday),

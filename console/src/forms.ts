@@ -17,6 +17,42 @@ export interface SchemaForm {
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
 
+/**
+ * The schema as a form reads it best: an optional field's `null` alternative
+ * (`["string", "null"]`, or `anyOf` with `{type: "null"}`) dropped, since an
+ * empty field already means "not given"; the root's title and description
+ * left to the page, which shows the operation's label and help.
+ */
+function simplify(node: unknown): void {
+  if (!node || typeof node !== "object") return;
+  if (Array.isArray(node)) return node.forEach(simplify);
+  const schema = node as Record<string, unknown>;
+  if (Array.isArray(schema.type)) {
+    const types = (schema.type as string[]).filter((t) => t !== "null");
+    schema.type = types.length === 1 ? types[0] : types;
+  }
+  for (const key of ["anyOf", "oneOf"]) {
+    const options = schema[key];
+    if (!Array.isArray(options)) continue;
+    const kept = options.filter((o) => !(o && typeof o === "object" && (o as Record<string, unknown>).type === "null"));
+    if (kept.length === 1 && kept.length < options.length) {
+      delete schema[key];
+      Object.assign(schema, kept[0]);
+    }
+  }
+  const properties = schema.properties;
+  if (properties && typeof properties === "object") {
+    for (const [key, property] of Object.entries(properties as Record<string, Record<string, unknown>>)) {
+      // `searchText` reads as "Search text".
+      if (property && typeof property === "object" && !property.title) {
+        const words = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+        property.title = words.charAt(0).toUpperCase() + words.slice(1);
+      }
+    }
+  }
+  for (const value of Object.values(schema)) simplify(value);
+}
+
 /** The operation's input schema with each dynamic field's choices as an enum. */
 async function withChoices(
   connector: string,
@@ -25,6 +61,9 @@ async function withChoices(
 ): Promise<Schema> {
   const schema: Schema = JSON.parse(JSON.stringify(operation.inputSchema));
   delete schema["$schema"];
+  delete schema.title;
+  delete schema.description;
+  simplify(schema);
   for (const dynamic of operation.dynamicOptions ?? []) {
     const property = schema.properties?.[dynamic.field];
     if (!property || !connection) continue;
@@ -58,16 +97,16 @@ export async function schemaForm(
   const schema = await withChoices(connector, operation, connection);
   const editor = new JSONEditor(element, {
     schema,
-    startval: initial,
+    // Only when given: json-editor drops every optional field when `startval` is present but undefined.
+    ...(initial === undefined ? {} : { startval: initial }),
     theme: "html",
     iconlib: null,
     disable_collapse: true,
     disable_edit_json: true,
-    disable_properties: false,
+    disable_properties: true,
     disable_array_reorder: true,
     show_errors: "interaction",
     no_additional_properties: true,
-    remove_empty_properties: true,
     required_by_default: false,
     display_required_only: false,
   });

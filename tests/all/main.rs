@@ -5,6 +5,7 @@ mod actions;
 mod cli;
 mod connections;
 mod console;
+mod console_browser;
 mod crash;
 mod generated;
 mod manifests;
