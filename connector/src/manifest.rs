@@ -51,6 +51,7 @@ fn post_trigger(key: &str, label: &str, help: &str) -> Trigger {
         dynamic_options: Vec::new(),
         token_kinds: vec![TokenKind::Location],
         source: Some(source("get-posts", "POST", "/social-media-posting/{locationId}/posts/list")),
+        instant: None,
     }
 }
 
@@ -246,6 +247,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: Vec::new(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
+                instant: None,
             },
             Trigger {
                 key: "tag-details".into(),
@@ -262,6 +264,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: Vec::new(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
+                instant: None,
             },
             Trigger {
                 key: "post-statistics".into(),
@@ -281,6 +284,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+                instant: None,
             },
             post_trigger(
                 "new-post",

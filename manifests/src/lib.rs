@@ -151,6 +151,26 @@ pub struct Trigger {
     /// The API operation this trigger polls, when it was generated from an API description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<OperationSource>,
+    /// When set, the trigger is instant: its events come from the app's
+    /// webhooks of these types, turned into events by the connector's
+    /// `instant.transform` (WIT 0.2.0), not from polls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instant: Option<InstantSettings>,
+}
+
+/// An instant trigger's webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InstantSettings {
+    /// The webhook event types it accepts (GHL: `ContactTagUpdate`, `AppointmentCreate`, …).
+    pub event_types: Vec<String>,
+}
+
+impl Trigger {
+    /// Whether its events come from webhooks rather than polls.
+    pub fn is_instant(&self) -> bool {
+        self.instant.is_some()
+    }
 }
 
 /// Poll interval bounds, in seconds.

@@ -6,7 +6,7 @@
 
 mod wasi_transport;
 
-use crate::{CallContext, Connector, ConnectorError, PollMeta, PollRequest};
+use crate::{CallContext, Connector, ConnectorError, HookRequest, PollMeta, PollRequest};
 use wasi_transport::WasiTransport;
 
 wit_bindgen::generate!({
@@ -17,7 +17,7 @@ wit_bindgen::generate!({
     default_bindings_module: "weft_sdk::component",
 });
 
-use exports::weft::connector::{actions, metadata, options, triggers};
+use exports::weft::connector::{actions, instant, metadata, options, triggers};
 use weft::connector::connector_types as wit;
 
 /// Writes a log line through the host's `log` import.
@@ -105,5 +105,20 @@ impl<C: Connector> options::Guest for C {
         let ctx = context(&ctx)?;
         let choices = C::choices(&WasiTransport, &ctx, &key, &field, &input).map_err(to_wit)?;
         Ok(choices.into_iter().map(|c| wit::Choice { value: c.value, label: c.label }).collect())
+    }
+}
+
+impl<C: Connector> instant::Guest for C {
+    fn transform(ctx: wit::CallContext, request: instant::HookRequest) -> Result<Vec<wit::Event>, wit::ConnectorError> {
+        let ctx = context(&ctx)?;
+        let payload = serde_json::from_str(&request.payload)
+            .map_err(|e| to_wit(ConnectorError::invalid("payload", format!("the webhook payload is not JSON: {e}"))))?;
+        let request =
+            HookRequest { trigger: request.trigger, input: request.input, event_type: request.event_type, payload };
+        let events = C::transform(&ctx, &request).map_err(to_wit)?;
+        Ok(events
+            .into_iter()
+            .map(|e| wit::Event { id: e.id, occurred_at: e.occurred_at, data: e.data.to_string() })
+            .collect())
     }
 }

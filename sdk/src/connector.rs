@@ -1,6 +1,6 @@
 //! What a connector is: four functions over a transport.
 
-use crate::{CallContext, Choice, ConnectorError, PollRequest, PollResponse, Transport};
+use crate::{CallContext, Choice, ConnectorError, Event, HookRequest, PollRequest, PollResponse, Transport};
 use serde_json::Value;
 
 /// A weft connector. Implement it on a unit struct and pass that to
@@ -34,5 +34,13 @@ pub trait Connector {
     ) -> Result<Vec<Choice>, ConnectorError> {
         let _ = (t, ctx, input);
         Err(ConnectorError::invalid("field", format!("`{key}` has no dynamic choices for `{field}`")))
+    }
+
+    /// What one verified webhook means for a subscription of an instant
+    /// trigger: usually one event, none when the subscription's input filters
+    /// it out. Pure: no transport, the host has already received the payload.
+    fn transform(ctx: &CallContext, request: &HookRequest) -> Result<Vec<Event>, ConnectorError> {
+        let _ = ctx;
+        Err(ConnectorError::invalid("trigger", format!("this connector has no instant trigger `{}`", request.trigger)))
     }
 }

@@ -115,7 +115,7 @@ pub use connector::Connector;
 pub use context::CallContext;
 pub use error::ConnectorError;
 pub use input::{input_object, parse_input};
-pub use poll::{Choice, Event, PollMeta, PollRequest, PollResponse};
+pub use poll::{Choice, Event, HookRequest, PollMeta, PollRequest, PollResponse};
 pub use transport::{Method, Request, Response, Transport, TransportError, encode};
 
 /// Exports a [`Connector`] as the weft component. Use it once, in the

@@ -94,3 +94,17 @@ pub struct Choice {
     /// What the builder sees.
     pub label: String,
 }
+
+/// One webhook the host received and verified, for one subscription of an
+/// instant trigger (`weft:connector@0.2.0`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookRequest {
+    /// The trigger's key from the manifest.
+    pub trigger: String,
+    /// The subscription's input (JSON), valid against the trigger's input schema.
+    pub input: String,
+    /// The webhook's event type (GHL: the payload's `type`).
+    pub event_type: String,
+    /// The payload as received.
+    pub payload: Value,
+}

@@ -8,6 +8,7 @@ mod console;
 mod console_browser;
 mod crash;
 mod generated;
+mod instant;
 mod manifests;
 mod posts;
 mod promises_delivery;

@@ -11,6 +11,7 @@ pub(crate) async fn run(g: &Global, component: &Path) -> Result<(), String> {
     let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
     let mut shown = serde_json::to_value(&connector.manifest).map_err(|e| e.to_string())?;
     if let Value::Object(fields) = &mut shown {
+        fields.insert("witVersion".into(), json!(connector.wit_version()));
         fields.insert("granted".into(), granted(&runtime, &connector));
     }
     let text = serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?;

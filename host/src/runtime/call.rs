@@ -7,8 +7,9 @@ use super::guest_log::GuestLog;
 use super::outcome::finish;
 use super::secrets::DeclaredSecrets;
 use super::state::{CallState, MemoryCap};
+use super::world::{HookRequest, Instance};
 use super::{Choice, Connection, Event, LoadedConnector, PollMeta, PollOutcome, Runtime, schema_key};
-use crate::bindings::{Connector, types};
+use crate::bindings::types;
 use crate::egress::{Budget, CallReport, Credential, EgressHooks, EgressPolicy, Origin, RequestCaps};
 use crate::error::CallError;
 use crate::limits::{Limit, Limits};
@@ -200,7 +201,7 @@ impl Runtime {
         key: &str,
         connector: &LoadedConnector,
         connection: &Connection,
-        call: impl AsyncFnOnce(Connector, &mut Store<CallState>) -> wasmtime::Result<Result<T, types::ConnectorError>>,
+        call: impl AsyncFnOnce(Instance, &mut Store<CallState>) -> wasmtime::Result<Result<T, types::ConnectorError>>,
     ) -> Result<T, CallError> {
         let id = CALLS.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("call", call = id, connector = %connector.manifest.id, kind, key);
@@ -210,7 +211,7 @@ impl Runtime {
             let started = std::time::Instant::now();
             let raw = tokio::time::timeout(limits.call_timeout(), async {
                 let instantiating = std::time::Instant::now();
-                let instance = connector.pre.instantiate_async(&mut store).await?;
+                let instance = connector.pre.instantiate(&mut store).await?;
                 self.metrics.instantiate_time(instantiating.elapsed());
                 call(instance, &mut store).await
             })
@@ -286,7 +287,7 @@ impl Runtime {
         let input = input.to_string();
         let output = self
             .envelope("action", action, connector, connection, async |instance, store| {
-                instance.weft_connector_actions().call_execute(store, &ctx, action, &input).await
+                instance.execute(store, &ctx, action, &input).await
             })
             .await?;
         let limits = self.config.limits_for(&connector.manifest.id);
@@ -324,7 +325,7 @@ impl Runtime {
         };
         let response = self
             .envelope("poll", trigger, connector, connection, async |instance, store| {
-                instance.weft_connector_triggers().call_poll(store, &ctx, &request).await
+                instance.poll(store, &ctx, &request).await
             })
             .await?;
         if response.events.len() > limits.events_per_poll as usize {
@@ -356,6 +357,50 @@ impl Runtime {
         Ok(PollOutcome { events, cursor: response.cursor, has_more: response.has_more })
     }
 
+    /// What one verified webhook means for a subscription of an instant
+    /// trigger: its events, checked like a poll's.
+    pub async fn transform(
+        &self,
+        connector: &LoadedConnector,
+        connection: &Connection,
+        trigger: &str,
+        input: &Value,
+        event_type: &str,
+        payload: &Value,
+    ) -> Result<Vec<Event>, CallError> {
+        let (input_schema, output_schema) = Self::schemas(connector, "trigger", trigger)?;
+        input_schema.check(input).map_err(CallError::InvalidInput)?;
+        let ctx = Self::context(connection);
+        let limits = self.config.limits_for(&connector.manifest.id);
+        let (input, payload) = (input.to_string(), payload.to_string());
+        let request = HookRequest { trigger, input: &input, event_type, payload: &payload };
+        let events = self
+            .envelope("hook", trigger, connector, connection, async |instance, store| {
+                instance.transform(store, &ctx, &request).await
+            })
+            .await?;
+        if events.len() > limits.events_per_poll as usize {
+            let detail = format!("{} events; the limit is {}", events.len(), limits.events_per_poll);
+            return Err(self.over(Limit::EventsPerPoll, detail));
+        }
+        let size: usize = events.iter().map(|e| e.data.len() + e.id.len()).sum();
+        if size as u64 > limits.output_bytes {
+            let detail = format!("the events were {size} bytes; the limit is {}", limits.output_bytes);
+            return Err(self.over(Limit::OutputBytes, detail));
+        }
+        events
+            .into_iter()
+            .map(|e| {
+                let data: Value = serde_json::from_str(&e.data)
+                    .map_err(|err| CallError::BadOutput(format!("event `{}` has invalid JSON: {err}", e.id)))?;
+                output_schema.check(&data).map_err(|p| {
+                    CallError::BadOutput(format!("event `{}` of `{trigger}`: {}", e.id, crate::schema::describe(&p)))
+                })?;
+                Ok(Event { id: e.id, occurred_at: e.occurred_at, data })
+            })
+            .collect()
+    }
+
     /// The choices of a dynamic dropdown.
     pub async fn choices(
         &self,
@@ -380,7 +425,7 @@ impl Runtime {
         let input = input.to_string();
         let choices = self
             .envelope("options", key, connector, connection, async |instance, store| {
-                instance.weft_connector_options().call_choices(store, &ctx, key, field, &input).await
+                instance.choices(store, &ctx, key, field, &input).await
             })
             .await?;
         let limits = self.config.limits_for(&connector.manifest.id);

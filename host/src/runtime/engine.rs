@@ -112,6 +112,8 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     crate::bindings::weft::connector::connector_types::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    // 0.2.0's types are 0.1.0's (see `bindings`); the interface holds only types.
+    linker.instance("weft:connector/connector-types@0.2.0")?;
     super::guest_log::add_to_linker(&mut linker)?;
     super::secrets::add_to_linker(&mut linker)?;
     Ok(linker)

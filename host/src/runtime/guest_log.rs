@@ -75,9 +75,25 @@ impl log::Host for CallState {
     }
 }
 
-/// Adds the `log` import.
+/// `log@0.2.0` is 0.1.0's: the same lines, the same cap.
+impl crate::bindings::v0_2::weft::connector::log::Host for CallState {
+    fn log(&mut self, level: crate::bindings::v0_2::weft::connector::log::Level, message: String) {
+        use crate::bindings::v0_2::weft::connector::log::Level as V2;
+        let level = match level {
+            V2::Trace => log::Level::Trace,
+            V2::Debug => log::Level::Debug,
+            V2::Info => log::Level::Info,
+            V2::Warn => log::Level::Warn,
+            V2::Error => log::Level::Error,
+        };
+        log::Host::log(self, level, message);
+    }
+}
+
+/// Adds the `log` import, in every WIT version.
 pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
-    log::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)
+    log::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
+    crate::bindings::v0_2::weft::connector::log::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Loading a component: compile or take it from the cache, link it, read and
 //! check its manifest, compile its schemas.
 
+use super::world::WorldPre;
 use super::{LoadedConnector, Runtime, schema_key};
-use crate::bindings::ConnectorPre;
 use crate::egress::{EgressConfig, EgressPolicy};
 use crate::error::LoadError;
 use crate::schema::Schema;
@@ -30,7 +30,7 @@ impl Runtime {
         }
         let (component, from_cache) = self.compile(&bytes, &digest).map_err(not_component)?;
         let pre = self.linker.instantiate_pre(&component).map_err(|e| not_component(e.into()))?;
-        let pre = ConnectorPre::new(pre).map_err(|e| not_component(e.into()))?;
+        let pre = WorldPre::new(pre).map_err(|e| not_component(e.into()))?;
         let manifest_json = {
             let loading = crate::limits::Limits { memory_mib: (largest >> 20).max(1), ..Default::default() };
             let mut store = self.store(super::call::StoreParts {
@@ -41,8 +41,8 @@ impl Runtime {
                 secrets: BTreeMap::new(),
                 budget: None,
             });
-            let instance = pre.instantiate_async(&mut store).await.map_err(|e| not_component(e.into()))?;
-            instance.weft_connector_metadata().call_manifest(&mut store).await.map_err(|e| not_component(e.into()))?
+            let instance = pre.instantiate(&mut store).await.map_err(|e| not_component(e.into()))?;
+            instance.manifest(&mut store).await.map_err(|e| not_component(e.into()))?
         };
         let bad = |problems: String| LoadError::BadManifest { path: shown.clone(), problems };
         let manifest: ConnectorManifest = serde_json::from_str(&manifest_json).map_err(|e| bad(e.to_string()))?;

@@ -11,11 +11,12 @@ mod registry;
 mod secrets;
 mod settings;
 mod state;
+mod world;
 
 pub use registry::Registry;
 pub use settings::{ConnectorPolicy, RuntimeConfig};
+pub use world::WIT_VERSIONS;
 
-use crate::bindings::ConnectorPre;
 use crate::egress::{Budgets, CredentialSource, HttpClient, StaticCredential};
 use crate::schema::Schema;
 use crate::secret::Secret;
@@ -28,6 +29,7 @@ use tokio::sync::Semaphore;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 use weft_manifest::ConnectorManifest;
+use world::WorldPre;
 
 /// The engine and everything shared by all calls.
 pub struct Runtime {
@@ -106,8 +108,15 @@ pub struct LoadedConnector {
     pub digest: String,
     /// Whether the compiled form came from the on-disk cache.
     pub from_cache: bool,
-    pre: ConnectorPre<CallState>,
+    pre: WorldPre,
     schemas: HashMap<String, (Schema, Schema)>,
+}
+
+impl LoadedConnector {
+    /// The version of `weft:connector` the component was built against.
+    pub fn wit_version(&self) -> &'static str {
+        self.pre.wit_version()
+    }
 }
 
 /// The account a call acts for.

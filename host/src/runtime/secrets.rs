@@ -22,7 +22,19 @@ impl secrets::Host for CallState {
     }
 }
 
-/// Adds the `secrets` import.
+/// `secrets@0.2.0` is 0.1.0's.
+impl crate::bindings::v0_2::weft::connector::secrets::Host for CallState {
+    fn get(&mut self, name: String) -> Result<String, crate::bindings::v0_2::weft::connector::secrets::SecretError> {
+        use crate::bindings::v0_2::weft::connector::secrets::SecretError as V2;
+        secrets::Host::get(self, name).map_err(|e| match e {
+            secrets::SecretError::NotDeclared(m) => V2::NotDeclared(m),
+            secrets::SecretError::NotSet(m) => V2::NotSet(m),
+        })
+    }
+}
+
+/// Adds the `secrets` import, in every WIT version.
 pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
-    secrets::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)
+    secrets::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)?;
+    crate::bindings::v0_2::weft::connector::secrets::add_to_linker::<_, HasSelf<CallState>>(linker, |s| s)
 }

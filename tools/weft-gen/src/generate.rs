@@ -286,6 +286,7 @@ fn list_triggers(
             dynamic_options: Vec::new(),
             token_kinds: kinds(&p.operation.token_kinds),
             source: Some(p.source.clone()),
+            instant: None,
         };
         out.push((TriggerSpec { key, operation: p.key.clone(), kind }, trigger));
     }

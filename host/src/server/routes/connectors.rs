@@ -28,13 +28,20 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 pub(crate) struct Entry {
     pub key: String,
     pub label: String,
+    /// `instant` (from webhooks) or `polled`; absent for actions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<&'static str>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ConnectorSummary {
     pub id: String,
     pub name: String,
+    /// The connector's own version, from its manifest.
     pub version: String,
+    /// The version of the `weft:connector` WIT world it was built against.
+    #[serde(rename = "witVersion")]
+    pub wit_version: String,
     pub description: String,
     pub triggers: Vec<Entry>,
     pub actions: Vec<Entry>,
@@ -58,9 +65,22 @@ async fn list_connectors(State(state): State<AppState>, _: Workspace) -> Json<Ve
                 id: m.id.clone(),
                 name: m.name.clone(),
                 version: m.version.clone(),
+                wit_version: c.wit_version().to_string(),
                 description: m.description.clone(),
-                triggers: m.triggers.iter().map(|t| Entry { key: t.key.clone(), label: t.label.clone() }).collect(),
-                actions: m.actions.iter().map(|a| Entry { key: a.key.clone(), label: a.label.clone() }).collect(),
+                triggers: m
+                    .triggers
+                    .iter()
+                    .map(|t| Entry {
+                        key: t.key.clone(),
+                        label: t.label.clone(),
+                        delivery: Some(if t.is_instant() { "instant" } else { "polled" }),
+                    })
+                    .collect(),
+                actions: m
+                    .actions
+                    .iter()
+                    .map(|a| Entry { key: a.key.clone(), label: a.label.clone(), delivery: None })
+                    .collect(),
             }
         })
         .collect();

@@ -6,7 +6,9 @@
 #[allow(missing_docs, reason = "generated bindings")]
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../../wit",
+        // Built against the frozen 0.1.0 world on purpose: every server test
+        // then runs a 0.1.0 component beside 0.2.0 ones.
+        path: "../../../wit/0.1.0",
         world: "connector",
         generate_all,
     });
