@@ -14,7 +14,7 @@ say "Preparing: the wasm32-wasip2 target, the console, the weft host, the simula
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
 scripts/console.sh
 cargo build --quiet -p weft-cli -p ghl-sim
-cargo build --quiet -p ghl-social-planner --target wasm32-wasip2 --profile component
+cargo build --quiet -p ghl-social-planner -p ghl-contacts --target wasm32-wasip2 --profile component
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 weft="$target_dir/debug/weft"
 component="$target_dir/wasm32-wasip2/component/ghl_social_planner.wasm"
@@ -89,7 +89,11 @@ say "A bad input gets one clear line naming the field"
 
 say "Part two: the operator's server. weft serve with the simulator and a webhook receiver"
 mkdir -p "$work/connectors" "$work/data"
-cp "$component" "$work/connectors/"
+cp "$component" "$target_dir/wasm32-wasip2/component/ghl_contacts.wasm" "$work/connectors/"
+# The simulator signs the webhooks it sends with its own keys; weft is told them.
+keys=$(curl -fsS "$sim/_sim/webhooks/keys")
+ed25519=$(printf '%s' "$keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ed25519"])')
+rsa=$(printf '%s' "$keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["rsa"])')
 python3 scripts/webhook-sink.py >"$work/sink.out" &
 sink_pid=$!
 for _ in $(seq 100); do [ -s "$work/sink.out" ] && break; sleep 0.1; done
@@ -109,6 +113,11 @@ client_id = "demo-client"
 client_secret = "demo-client-secret"
 authorize_url = "$sim/oauth/chooselocation"
 token_url = "$sim/oauth/token"
+# Instant triggers: the GHL app "demo" sends its webhooks to /v1/hooks/ghl/demo.
+[hooks.demo]
+ed25519_keys = ["$ed25519"]
+rsa_keys = ['''
+$rsa''']
 TOML
 curl -fsS -X POST -H 'content-type: application/json' "$sim/_sim/oauth/apps" -d '{"clientId":"demo-client","clientSecret":"demo-client-secret"}' >/dev/null
 curl -fsS -X POST -H 'content-type: application/json' "$sim/_sim/oauth/consent" -d "{\"locationId\":\"$location\"}" >/dev/null
@@ -159,6 +168,23 @@ sleep 3
 grep -F '"name": "Spring sale"' "$work/sink.out"
 echo "A broken mapping is refused with its position:"
 call POST /v1/mapping/preview '{"connector":"ghl-social-planner","trigger":"new-tag","mapping":"{name: .tag,"}'
+
+say "Instant: GHL pushes a webhook when a contact is tagged; weft verifies it, and delivers it within a second"
+curl -fsS -X POST -H 'content-type: application/json' "$sim/_sim/webhooks" -d "{\"url\":\"$api/v1/hooks/ghl/demo\"}"
+call POST /v1/connections "{\"name\":\"crm\",\"connector\":\"ghl-contacts\",\"token\":\"$GHL_TOKEN\",\"baseUrl\":\"$sim\",\"locationId\":\"$location\"}" >/dev/null
+call POST /v1/subscriptions "{\"name\":\"vips\",\"connector\":\"ghl-contacts\",\"trigger\":\"contact-tag-updated\",\"connection\":\"crm\",\"input\":{\"tag\":\"vip\"},\"destination\":\"$hook\",\"mapping\":\"{contact: .name, email: .email, tags: .tags}\"}" \
+  | python3 -c 'import json,sys; s=json.load(sys.stdin)["subscription"]; print(s["name"], s["trigger"], s["state"])'
+sleep 1
+webhook() { curl -sS -X POST -H 'content-type: application/json' "$sim/_sim/webhooks/send" -d "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("GHL sent", r["webhookId"][:12]+"…", "weft answered", r["statuses"])'; }
+echo "Ada is tagged vip (GHL sends the webhook twice):"
+webhook "{\"type\":\"ContactTagUpdate\",\"locationId\":\"$location\",\"data\":{\"id\":\"c-ada\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\",\"tags\":[\"vip\"]},\"delivery\":{\"copies\":2}}"
+echo "Bob is tagged lead (the subscription's filter lets only vip through):"
+webhook "{\"type\":\"ContactTagUpdate\",\"locationId\":\"$location\",\"data\":{\"id\":\"c-bob\",\"name\":\"Bob\",\"tags\":[\"lead\"]}}"
+echo "A forged webhook (refused with 401, nothing stored):"
+webhook "{\"type\":\"ContactTagUpdate\",\"locationId\":\"$location\",\"data\":{\"id\":\"c-eve\",\"name\":\"Eve\",\"tags\":[\"vip\"]},\"delivery\":{\"signing\":\"forged\"}}"
+sleep 2
+echo "The webhook receiver got Ada once:"
+grep -F 'Ada Lovelace' "$work/sink.out" || { echo "(nothing arrived)"; exit 1; }
 
 say "A bad request gets a problem+json naming the field"
 call POST /v1/connectors/ghl-social-planner/actions/find-tags/run '{"connection":"acme","input":{"limit":500}}'

@@ -58,6 +58,8 @@ pub struct HostConfig {
     pub server: ServerSettings,
     /// What one run of a subscription's field mapping may use (`[mapping]`).
     pub mapping: crate::mapping::MappingLimits,
+    /// The apps whose webhooks `weft serve` receives (`[hooks.<app>]`), for instant triggers.
+    pub hooks: BTreeMap<String, crate::hooks::HookApp>,
 }
 
 /// `[server]`: where `weft serve` listens and what it serves.
@@ -131,6 +133,7 @@ impl Default for HostConfig {
             delivery: Default::default(),
             server: Default::default(),
             mapping: Default::default(),
+            hooks: BTreeMap::new(),
         }
     }
 }

@@ -149,6 +149,11 @@ pub enum ErrorCode {
     /// A console request changing something did not carry its session's
     /// CSRF token in `X-CSRF-Token`.
     CsrfFailed,
+    /// A webhook's signature is missing, malformed, or made with a key this
+    /// host does not have.
+    InvalidSignature,
+    /// A webhook's `timestamp` is outside the accepted window.
+    StaleWebhook,
     /// The server failed.
     Internal,
 }
@@ -182,6 +187,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method-not-allowed",
             ErrorCode::PayloadTooLarge => "payload-too-large",
             ErrorCode::CsrfFailed => "csrf-failed",
+            ErrorCode::InvalidSignature => "invalid-signature",
+            ErrorCode::StaleWebhook => "stale-webhook",
             ErrorCode::Internal => "internal",
         }
     }

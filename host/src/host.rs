@@ -45,6 +45,9 @@ pub enum HostError {
         /// Why.
         reason: String,
     },
+    /// A `[hooks.<app>]` key cannot be used.
+    #[error(transparent)]
+    Hooks(crate::hooks::HookConfigError),
 }
 
 /// Chooses how a subscription's connection is found, given the stored connections.
@@ -63,6 +66,8 @@ pub struct Host {
     deliverer: Arc<Deliverer>,
     wake: Arc<Notify>,
     mapper: Arc<crate::mapping::LazyMapper>,
+    receiver: Arc<crate::hooks::Receiver>,
+    router: Arc<crate::hooks::router::HookRouter>,
     /// Held while the host is open: shared by every process, taken alone by a key rotation.
     _lock: std::fs::File,
 }
@@ -135,6 +140,19 @@ impl HostBuilder {
             Some(factory) => factory(connections.clone()),
             None => Arc::new(StoredConnections(connections.clone())),
         };
+        let receipts = Arc::new(Notify::new());
+        let receiver = Arc::new(
+            crate::hooks::Receiver::new(&config.hooks, store.clone(), receipts.clone()).map_err(HostError::Hooks)?,
+        );
+        let router = crate::hooks::router::HookRouter::new(crate::hooks::router::RouterParts {
+            runtime: runtime.clone(),
+            store: store.clone(),
+            registry: registry.clone(),
+            resolver: resolver.clone(),
+            receipts,
+            deliverer: wake.clone(),
+            seen_cap: config.scheduler.seen_cap,
+        });
         let scheduler = Scheduler::new(
             runtime.clone(),
             store.clone(),
@@ -165,6 +183,8 @@ impl HostBuilder {
             deliverer,
             wake,
             mapper,
+            receiver,
+            router,
             _lock: lock,
         })
     }
@@ -192,6 +212,7 @@ impl Host {
         let tasks = vec![
             tokio::spawn(self.scheduler.clone().run(stopped.clone())),
             tokio::spawn(self.deliverer.clone().run(stopped.clone())),
+            tokio::spawn(self.router.clone().run(stopped.clone())),
         ];
         Workers { stop, stopped, tasks }
     }
@@ -252,6 +273,16 @@ impl Host {
     /// Runs subscriptions' field mappings, each in a sandbox of its own.
     pub fn mapper(&self) -> &Arc<crate::mapping::LazyMapper> {
         &self.mapper
+    }
+
+    /// Receives apps' webhooks for instant triggers.
+    pub fn receiver(&self) -> &Arc<crate::hooks::Receiver> {
+        &self.receiver
+    }
+
+    /// Routes received webhooks to subscriptions.
+    pub fn router(&self) -> &Arc<crate::hooks::router::HookRouter> {
+        &self.router
     }
 
     /// Wakes the deliverer (new events) and the scheduler's waiters.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connections;
 pub mod egress;
 mod error;
+pub mod hooks;
 mod host;
 pub mod limits;
 pub mod mapping;

@@ -51,3 +51,197 @@ async fn weft_inspect_shows_the_wit_version_beside_the_connector_s_own() {
         assert!(shown["version"].as_str().is_some_and(|v| !v.is_empty()), "the connector's own version is shown too");
     }
 }
+
+/// A server with the contacts connector, receiving the simulator's webhooks
+/// as app `sim`, signed with the simulator's keys.
+async fn hooked(world: &World, dir: &std::path::Path, extra: &str) -> Server {
+    let (ed25519, rsa) = ghl_sim::webhook_public_keys().expect("the simulator's keys");
+    let hooks = format!(
+        "[hooks.sim]\ned25519_keys = [\"{ed25519}\"]\nrsa_keys = ['''\n{rsa}''']\nmax_body_bytes = 65536\n{extra}"
+    );
+    let config = serve_config(dir, &world.sim.base_url(), false, "");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    // Before the OAuth table the config ends with: a table of our own.
+    text = text.replacen(
+        "[connectors.ghl-social-planner.oauth]",
+        &format!("{hooks}\n[connectors.ghl-social-planner.oauth]"),
+        1,
+    );
+    std::fs::write(&config, text).expect("config");
+    let contacts = weft_tests::generated_components()
+        .into_iter()
+        .find(|(name, _)| *name == "ghl-contacts")
+        .map(|(_, path)| path.to_path_buf())
+        .expect("the contacts component");
+    std::fs::copy(&contacts, dir.join("connectors/ghl_contacts.wasm")).expect("copy");
+    let server = Server::start(&config, dir.join("serve.log")).await;
+    world.sim.sim.set_webhook_url(&format!("{}/v1/hooks/ghl/sim", server.url));
+    server
+}
+
+fn tagged(location: &str, contact: &str, tags: &[&str]) -> ghl_sim::WebhookEvent {
+    let data = json!({"id": contact, "name": "Ada Lovelace", "email": "ada@example.com", "tags": tags});
+    ghl_sim::WebhookEvent {
+        event_type: "ContactTagUpdate".into(),
+        location_id: location.into(),
+        data: data.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tagged_contact_reaches_the_sink_once_and_nothing_unverified_is_delivered() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "").await;
+    let key = workspace(&server, "acme").await;
+    let k = Some(key.as_str());
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
+    let (sink, hook) = crate::sink::start().await;
+    let (_, _, trigger) = server.call(Method::GET, "/v1/connectors", k, None).await;
+    let contacts = trigger.as_array().and_then(|l| l.iter().find(|c| c["id"] == "ghl-contacts")).cloned();
+    let instant = contacts.map(|c| c["triggers"].clone()).unwrap_or(Value::Null);
+    assert!(
+        instant
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["key"] == "contact-tag-updated" && t["delivery"] == "instant")),
+        "{instant}"
+    );
+    let sub = json!({"name": "vips", "connector": "ghl-contacts", "trigger": "contact-tag-updated", "connection": "crm",
+        "input": {"tag": "VIP"}, "destination": hook});
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", k, Some(sub)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    sink.expect_secret(created["webhookSecret"].as_str().expect("secret"));
+    let id = created["subscription"]["id"].as_str().expect("id").to_string();
+
+    let sim = &world.sim.sim;
+    let send = |event: ghl_sim::WebhookEvent, delivery: ghl_sim::Delivery| async move {
+        sim.send_webhook(&event, &delivery).await.expect("sent")
+    };
+    let plain = ghl_sim::Delivery::default();
+    // Refused, each with 401, and never delivered though each says `vip`.
+    for signing in [ghl_sim::Signing::Forged, ghl_sim::Signing::UnknownKey, ghl_sim::Signing::None] {
+        let sent = send(tagged(LOCATION, "c-forged", &["vip"]), ghl_sim::Delivery { signing, ..plain.clone() }).await;
+        assert_eq!(sent.statuses, [401], "{signing:?}");
+    }
+    let stale = ghl_sim::Delivery { timestamp_offset_secs: -600, ..plain.clone() };
+    assert_eq!(send(tagged(LOCATION, "c-stale", &["vip"]), stale).await.statuses, [401]);
+
+    // Delivered once though GHL sent it twice; filtered out by the input; another location's is not ours.
+    let twice = ghl_sim::Delivery { copies: 2, ..plain.clone() };
+    let first = send(tagged(LOCATION, "c-1", &["lead", "vip"]), twice).await;
+    assert_eq!(first.statuses, [200, 200]);
+    assert_eq!(send(tagged(LOCATION, "c-2", &["lead"]), plain.clone()).await.statuses, [200]);
+    assert_eq!(send(tagged("another-location", "c-3", &["vip"]), plain.clone()).await.statuses, [200]);
+    // The older RSA signature alone is accepted too.
+    let rsa = ghl_sim::Delivery { signing: ghl_sim::Signing::Rsa, ..plain.clone() };
+    let second = send(tagged(LOCATION, "c-4", &["VIP"]), rsa).await;
+    assert_eq!(second.statuses, [200]);
+
+    assert!(eventually(std::time::Duration::from_secs(20), || sink.all().len() >= 2).await, "{:?}", sink.all());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got = sink.all();
+    let contacts: Vec<&Value> = got.iter().map(|r| &r.body["data"]["id"]).collect();
+    assert_eq!(contacts, [&json!("c-1"), &json!("c-4")], "each verified, matching event once, in order");
+    assert_eq!(got[0].idempotency_key, format!("{id}/{}", first.webhook_id));
+    assert!(got.iter().all(|r| r.verified), "signed by weft for the sink");
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_webhooks_get_problems_and_nothing_is_stored() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "requests_per_second = 40\n").await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, kind: &str, body: String| {
+        http.post(format!("{}{path}", server.url)).header("content-type", kind).body(body).send()
+    };
+    let problem = async |response: reqwest::Response| {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        (status, body["code"].as_str().unwrap_or_default().to_string())
+    };
+    let hook = "/v1/hooks/ghl/sim";
+    let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(70_000));
+    assert_eq!(
+        problem(post(hook, "application/json", big).await.expect("sent")).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large".into())
+    );
+    assert_eq!(
+        problem(post(hook, "text/plain", "{}".into()).await.expect("sent")).await,
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "malformed-json".into())
+    );
+    assert_eq!(
+        problem(post(hook, "application/json", "{}".into()).await.expect("sent")).await,
+        (StatusCode::UNAUTHORIZED, "invalid-signature".into())
+    );
+    assert_eq!(
+        problem(post("/v1/hooks/ghl/nobody", "application/json", "{}".into()).await.expect("sent")).await,
+        (StatusCode::NOT_FOUND, "not-found".into())
+    );
+    // A flood from one address is cut off; the API still answers.
+    let mut limited = 0;
+    for _ in 0..60 {
+        let (status, _) = problem(post(hook, "application/json", "{}".into()).await.expect("sent")).await;
+        limited += usize::from(status == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(limited > 0, "60 requests at once from one address were never limited");
+    assert_eq!(server.call(Method::GET, "/healthz", None, None).await.0, StatusCode::OK);
+    assert!(server.terminate().await.success());
+    let store = open_store(&dir.path().join("data")).await;
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM hook_receipts").fetch_one(store.pool()).await.expect("count");
+    assert_eq!(stored, 0, "nothing refused was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_webhooks_survives_sigkill_every_acknowledged_one_delivered_once() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "requests_per_second = 100000\n").await;
+    let key = workspace(&server, "acme").await;
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
+    let (sink, hook) = crate::sink::start().await;
+    let sub = json!({"name": "all-tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
+        "connection": "crm", "destination": hook});
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["subscription"]["id"].as_str().expect("id").to_string();
+
+    const BURST: usize = 1000;
+    let mut acknowledged = std::collections::HashSet::new();
+    let mut server = Some(server);
+    for n in 0..BURST {
+        if n == BURST / 2 {
+            // SIGKILL in the middle of the burst, then a restart on a new port.
+            let mut killed = server.take().expect("running");
+            killed.child.start_kill().expect("SIGKILL");
+            killed.child.wait().await.expect("reaped");
+            let config = dir.path().join("weft.toml");
+            let restarted = Server::start(&config, dir.path().join("serve.log")).await;
+            world.sim.sim.set_webhook_url(&format!("{}/v1/hooks/ghl/sim", restarted.url));
+            server = Some(restarted);
+        }
+        let event = tagged(LOCATION, &format!("c-{n}"), &["burst"]);
+        // A webhook the dying server did not answer was not acknowledged: GHL would send it again.
+        if let Ok(sent) = world.sim.sim.send_webhook(&event, &ghl_sim::Delivery::default()).await
+            && sent.statuses == [200]
+        {
+            acknowledged.insert(format!("{id}/{}", sent.webhook_id));
+        }
+    }
+    assert!(acknowledged.len() >= BURST - 5, "only {} of {BURST} acknowledged", acknowledged.len());
+    let all_arrived = eventually(std::time::Duration::from_secs(120), || {
+        let keys: std::collections::HashSet<String> = sink.all().into_iter().map(|r| r.idempotency_key).collect();
+        acknowledged.is_subset(&keys)
+    })
+    .await;
+    let received = sink.all();
+    let keys: std::collections::HashSet<String> = received.iter().map(|r| r.idempotency_key.clone()).collect();
+    let missing = acknowledged.difference(&keys).count();
+    assert!(all_arrived, "{missing} acknowledged webhooks never arrived");
+    // Delivered at least once; after dedupe by key, each exactly once (and nothing unacknowledged invented).
+    assert!(keys.iter().all(|k| k.starts_with(&format!("{id}/"))), "only this subscription's events");
+    assert!(received.len() >= acknowledged.len());
+    assert!(server.take().expect("running").terminate().await.success());
+}

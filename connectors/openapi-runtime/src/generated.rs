@@ -5,7 +5,9 @@ use crate::{Table, options, paging, trigger};
 use serde_json::{Map, Value};
 use std::marker::PhantomData;
 use std::sync::OnceLock;
-use weft_sdk::{CallContext, Choice, Connector, ConnectorError, PollRequest, PollResponse, Transport};
+use weft_sdk::{
+    CallContext, Choice, Connector, ConnectorError, Event, HookRequest, PollRequest, PollResponse, Transport,
+};
 
 /// A generated manifest and operation table, embedded in a component.
 pub struct Generated {
@@ -41,6 +43,16 @@ impl Generated {
     /// Whether `key` is one of these triggers.
     pub fn has_trigger(&self, key: &str) -> bool {
         self.table().is_ok_and(|t| t.trigger(key).is_some())
+    }
+
+    /// Whether `key` is one of these instant triggers.
+    pub fn has_instant(&self, key: &str) -> bool {
+        self.table().is_ok_and(|t| t.instant_trigger(key).is_some())
+    }
+
+    /// What one webhook means for instant trigger `request.trigger`.
+    pub fn transform(&self, request: &HookRequest) -> Result<Vec<Event>, ConnectorError> {
+        crate::instant::transform(self.table()?, request)
     }
 
     /// Whether one of these dropdowns fills `field` of `key`.
@@ -127,5 +139,9 @@ impl<G: Glue> Connector for GeneratedConnector<G> {
         input: &str,
     ) -> Result<Vec<Choice>, ConnectorError> {
         G::generated().choices(t, ctx, key, field, input)
+    }
+
+    fn transform(_ctx: &CallContext, request: &HookRequest) -> Result<Vec<Event>, ConnectorError> {
+        G::generated().transform(request)
     }
 }

@@ -11,6 +11,7 @@
 //! operations it does not write itself.
 
 mod generated;
+pub mod instant;
 mod options;
 mod paging;
 mod request;

@@ -27,6 +27,9 @@ pub struct Table {
     /// Dynamic dropdowns filled by list operations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropdowns: Vec<Dropdown>,
+    /// Instant triggers fed by the app's webhooks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instant: Vec<InstantSpec>,
 }
 
 impl Table {
@@ -43,6 +46,11 @@ impl Table {
     /// The trigger with this key.
     pub fn trigger(&self, key: &str) -> Option<&TriggerSpec> {
         self.triggers.iter().find(|t| t.key == key)
+    }
+
+    /// The instant trigger with this key.
+    pub fn instant_trigger(&self, key: &str) -> Option<&InstantSpec> {
+        self.instant.iter().find(|t| t.key == key)
     }
 }
 
@@ -311,4 +319,28 @@ pub struct Dropdown {
     pub keys: Vec<String>,
     /// The list operation that supplies the choices.
     pub operation: String,
+}
+
+/// An instant trigger: the webhook event types it takes and the input
+/// fields that filter them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InstantSpec {
+    /// The trigger key (kebab-case) the manifest lists it under.
+    pub key: String,
+    /// The webhook event types (GHL's `type`) it turns into events.
+    pub event_types: Vec<String>,
+    /// Input fields a payload must match to become an event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<InstantFilter>,
+}
+
+/// "Only when the payload's `payload` is (or, for a list, holds) the input's `input`".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InstantFilter {
+    /// The input property; an empty or absent value filters nothing.
+    pub input: String,
+    /// A JSON pointer into the payload, e.g. `/tags`.
+    pub payload: String,
 }

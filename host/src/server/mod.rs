@@ -55,6 +55,8 @@ pub struct AppState {
     pub destinations: Arc<crate::egress::DestinationPolicy>,
     /// Runs field mappings (previews, and checks of new subscriptions').
     pub mapper: Arc<crate::mapping::LazyMapper>,
+    /// Receives apps' webhooks for instant triggers.
+    pub hooks: Arc<crate::hooks::Receiver>,
 }
 
 #[derive(OpenApi)]
@@ -62,7 +64,7 @@ pub struct AppState {
     info(title = "weft", description = "Connectors as sandboxed WebAssembly components: connections, triggers, actions."),
     modifiers(&SecuritySchemes),
     components(schemas(crate::error::ErrorCode)),
-    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"), (name = "console"))
+    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"), (name = "console"), (name = "hooks"))
 )]
 struct ApiDoc;
 
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::subscriptions::routes())
         .merge(routes::console::routes())
         .merge(routes::mapping::routes())
+        .merge(routes::hooks::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the routes are merged: it documents each of them.
@@ -164,6 +167,7 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
         ready: ready.clone(),
         destinations: Arc::new(host.destinations()),
         mapper: host.mapper().clone(),
+        hooks: host.receiver().clone(),
     };
     let mut workers = host.start_workers();
     if let Some(dir) = settings.connectors_dir.clone() {
@@ -173,6 +177,8 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
     let app = router(state);
     let mut http_stop = workers.stopping();
     workers.push(tokio::spawn(async move {
+        // The peer address: webhooks are rate-limited per source.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             while !*http_stop.borrow() {
                 if http_stop.changed().await.is_err() {

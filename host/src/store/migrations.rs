@@ -150,4 +150,23 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ALTER TABLE subscriptions ADD COLUMN destination_schema TEXT;
     "#,
     ),
+    (
+        8,
+        "webhooks received from apps (instant triggers)",
+        r#"
+    CREATE TABLE hook_receipts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        app TEXT NOT NULL,
+        webhook_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        location_id TEXT,
+        company_id TEXT,
+        body TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        routed_at INTEGER,
+        UNIQUE (app, webhook_id)
+    );
+    CREATE INDEX hook_receipts_pending ON hook_receipts (routed_at, seq);
+    "#,
+    ),
 ];

@@ -6,12 +6,14 @@
 //! trait for several hosts sharing work.
 
 mod access;
+mod hooks;
 mod migrations;
 mod sqlite;
 mod sqlite_subscriptions;
 mod subscriptions;
 
 pub use access::{AccessStore, ApiKeyInfo, ConsoleSession, hash_key, new_api_key, parse_expiry};
+pub use hooks::{HookStore, NewReceipt, Receipt};
 pub use sqlite::SqliteStore;
 pub use subscriptions::*;
 

@@ -60,6 +60,10 @@ impl Scheduler {
         let Some(connector) = self.registry.get(&sub.connector) else {
             return self.fail(sub, &format!("the connector `{}` is not loaded", sub.connector), true, report).await;
         };
+        if connector.manifest.trigger(&sub.trigger).is_some_and(|t| t.is_instant()) {
+            // Its events come from webhooks (`hooks::router`); nothing to poll.
+            return self.rest_instant(sub, report).await;
+        }
         let connection = match self.resolver.resolve(&sub.workspace, &sub.connection, &connector.manifest).await {
             Ok(c) => c,
             Err(e) => return self.fail(sub, &format!("connection `{}`: {e}", sub.connection), true, report).await,
@@ -123,6 +127,25 @@ impl Scheduler {
         if report.new_events > 0 {
             self.wake_deliverer();
         }
+        report
+    }
+
+    /// An instant subscription is seeded by being created (webhooks bring
+    /// only what is new) and is not due again for a day.
+    async fn rest_instant(&self, sub: &Subscription, mut report: PollReport) -> PollReport {
+        let commit = PollCommit {
+            subscription: &sub.id,
+            events: &[],
+            cursor: sub.cursor.as_deref(),
+            seed: !sub.seeded,
+            deliver: false,
+            next_poll_at: now_ms() + 24 * 3600 * 1000,
+            seen_cap: self.settings.seen_cap,
+        };
+        if let Err(e) = self.store.commit_poll(&commit).await {
+            report.error = Some(format!("committing failed: {e}"));
+        }
+        report.seeded = !sub.seeded;
         report
     }
 

@@ -9,6 +9,7 @@ use super::*;
 async fn weft_inspect_lists_every_generated_action_and_trigger_with_schemas() {
     let mut operations = BTreeSet::new();
     let mut triggers = 0;
+    let mut instant_triggers = 0;
     let social = ("ghl-social-planner", weft_tests::ghl_component());
     for (name, path) in weft_tests::generated_components().into_iter().chain([social]) {
         let out = weft(&["inspect", &path.display().to_string()], TOKEN).await;
@@ -21,6 +22,13 @@ async fn weft_inspect_lists_every_generated_action_and_trigger_with_schemas() {
             let key = entry["key"].as_str().unwrap_or_default();
             assert!(entry["inputSchema"]["type"] == "object", "{name}/{key}: no input schema");
             assert!(entry["outputSchema"].is_object(), "{name}/{key}: no output schema");
+            if let Some(instant) = entry.get("instant") {
+                // An instant trigger comes from GHL's webhook events, not from an operation.
+                let types = instant["eventTypes"].as_array().map_or(0, Vec::len);
+                assert!(types > 0, "{name}/{key}: an instant trigger with no event types");
+                instant_triggers += 1;
+                continue;
+            }
             let source = &entry["source"];
             assert!(
                 source["spec"].as_str().is_some_and(|s| s.ends_with(".json"))
@@ -38,9 +46,13 @@ async fn weft_inspect_lists_every_generated_action_and_trigger_with_schemas() {
             assert_eq!((manifest["triggers"].as_array().map(Vec::len), listed.len()), (Some(7), 34), "{name}");
             triggers += 7 - 5;
         } else {
-            triggers += manifest["triggers"].as_array().map_or(0, Vec::len);
+            let polled =
+                manifest["triggers"].as_array().map_or(0, |t| t.iter().filter(|t| t.get("instant").is_none()).count());
+            triggers += polled;
         }
     }
     assert_eq!(operations.len(), README_SPEC_OPERATIONS, "spec operations the listed actions come from");
-    assert_eq!(triggers, README_TRIGGERS, "generated triggers listed");
+    assert_eq!(triggers, README_TRIGGERS, "generated polling triggers listed");
+    // The README: "The generated `ghl-contacts` connector has four" instant triggers.
+    assert_eq!(instant_triggers, 4, "instant triggers listed");
 }

@@ -43,11 +43,13 @@ mod social;
 mod state;
 mod stats;
 mod traffic;
+mod webhooks;
 
 pub use model::{Account, NewAccount, RecordedRequest, Tag};
 pub use oauth::{Consent, OAuthApp, OAuthStats, OAuthTokens};
 pub use state::{SOCIAL_PLANNER_SCOPES, Sim, SimError};
 pub use traffic::{Fault, FaultKind, RateLimit, SimStats};
+pub use webhooks::{Delivery, Sent, Signing, WebhookEvent, public_keys as webhook_public_keys};
 /// The API descriptions and schema samples the spec-driven routes use (the generator's).
 pub use weft_gen::{described, synth};
 
@@ -61,6 +63,7 @@ pub fn router(sim: Sim) -> Router {
         .merge(stats::routes())
         .merge(admin::routes())
         .merge(probes::routes())
+        .merge(webhooks::routes())
         .merge(oauth::routes())
         .merge(traffic::admin::routes())
         .fallback(generic::handle)

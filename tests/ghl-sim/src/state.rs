@@ -75,6 +75,8 @@ pub(crate) struct State {
     pub(crate) traffic: crate::traffic::Traffic,
     /// Resources created through the spec-driven operations.
     pub(crate) resources: crate::generic::Store,
+    /// Where the app's webhooks go.
+    pub(crate) webhook_url: Option<String>,
     last_stamp_ms: i64,
     id_counter: u32,
 }

@@ -49,6 +49,9 @@ pub struct Group {
     /// The request budget, when not the overlay's (agency budgets count per company).
     #[serde(default)]
     pub rate_limit: Option<Value>,
+    /// Instant triggers from GHL's webhook events.
+    #[serde(default)]
+    pub webhook: Vec<crate::webhooks::WebhookTrigger>,
 }
 
 fn crate_kind() -> String {
@@ -130,7 +133,12 @@ pub fn outputs(root: &Path, specs_dir: &Path) -> Result<Vec<(PathBuf, String)>, 
             overlay.connector.rate_limit = group.rate_limit.clone();
         }
         let specs: Vec<PathBuf> = group.specs.iter().map(|s| specs_dir.join(s)).collect();
-        let generated = generate(&specs, &overlay)?;
+        let mut generated = generate(&specs, &overlay)?;
+        for hook in &group.webhook {
+            let (trigger, spec) = crate::webhooks::instant_trigger(root, hook)?;
+            generated.manifest.triggers.push(trigger);
+            generated.table.instant.push(spec);
+        }
         let dir = PathBuf::from(&group.dir);
         match group.kind.as_str() {
             "fragment" => {

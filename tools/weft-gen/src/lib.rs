@@ -21,6 +21,7 @@ mod overlay;
 mod plan;
 mod shape;
 pub mod synth;
+pub mod webhooks;
 
 pub use emit::{CrateFiles, write_files};
 pub use error::GenError;

@@ -1,0 +1,205 @@
+//! Webhooks, as GHL's marketplace app sends them: a JSON payload in the
+//! documented shape (`type`, `locationId`, the resource's fields) plus
+//! `webhookId` and `timestamp`, signed over the raw bytes with Ed25519
+//! (`x-ghl-signature`) and RSA-SHA256 (`x-wh-signature`) with the
+//! simulator's own keys (`keys/`). Each send can be duplicated, delayed,
+//! dropped, forged, stale, unsigned or signed with an unknown key, to test a
+//! receiver.
+
+use crate::state::Sim;
+use base64::Engine;
+use ed25519_dalek::Signer as _;
+use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
+use rsa::signature::SignatureEncoding as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+
+/// The seed of the simulator's Ed25519 key (test-only, published on purpose).
+const ED25519_SEED: [u8; 32] = *b"weft-ghl-sim-webhook-ed25519-key";
+/// A key the receiver does not know, for "signed with an unknown key".
+const STRANGER_SEED: [u8; 32] = *b"a-key-nobody-configured-anywhere";
+const RSA_PEM: &str = include_str!("../keys/webhook-rsa.pem");
+
+/// How a webhook is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signing {
+    /// Both headers, as GHL sends them.
+    #[default]
+    Both,
+    /// Only `x-ghl-signature`.
+    Ed25519,
+    /// Only the older `x-wh-signature`.
+    Rsa,
+    /// No signature at all.
+    None,
+    /// A valid signature of other bytes.
+    Forged,
+    /// Signed with a key the receiver was not given.
+    UnknownKey,
+}
+
+/// How one webhook is delivered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Delivery {
+    /// Send this many identical copies (same `webhookId`); 0 means 1.
+    pub copies: u32,
+    /// Wait this long before sending.
+    pub delay_ms: u64,
+    /// Do not send it at all (GHL lost it).
+    pub drop: bool,
+    /// How it is signed.
+    pub signing: Signing,
+    /// Shift `timestamp` by this many seconds (negative: in the past).
+    pub timestamp_offset_secs: i64,
+}
+
+/// A webhook to send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    /// GHL's event type, e.g. `ContactTagUpdate`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The location it is about.
+    pub location_id: String,
+    /// The resource's fields, as the event's doc shows them.
+    #[serde(default)]
+    pub data: Map<String, Value>,
+}
+
+/// What was sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sent {
+    /// The payload's `webhookId`.
+    pub webhook_id: String,
+    /// The body, byte for byte.
+    pub body: String,
+    /// The receiver's status for each copy sent.
+    pub statuses: Vec<u16>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn rsa_key() -> Result<rsa::RsaPrivateKey, String> {
+    rsa::RsaPrivateKey::from_pkcs8_pem(RSA_PEM).map_err(|e| format!("the simulator's RSA key: {e}"))
+}
+
+/// The public keys a receiver needs: Ed25519 (32 raw bytes, base64) and RSA (PEM).
+pub fn public_keys() -> Result<(String, String), String> {
+    let ed = ed25519_dalek::SigningKey::from_bytes(&ED25519_SEED).verifying_key();
+    let rsa = rsa_key()?.to_public_key().to_public_key_pem(rsa::pkcs8::LineEnding::LF).map_err(|e| e.to_string())?;
+    Ok((b64(ed.as_bytes()), rsa))
+}
+
+fn signatures(body: &[u8], signing: Signing) -> Result<Vec<(&'static str, String)>, String> {
+    let ed = |seed: &[u8; 32], bytes: &[u8]| b64(&ed25519_dalek::SigningKey::from_bytes(seed).sign(bytes).to_bytes());
+    let rsa = |bytes: &[u8]| -> Result<String, String> {
+        let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa_key()?);
+        Ok(b64(&key.sign(bytes).to_bytes()))
+    };
+    Ok(match signing {
+        Signing::Both => vec![("x-ghl-signature", ed(&ED25519_SEED, body)), ("x-wh-signature", rsa(body)?)],
+        Signing::Ed25519 => vec![("x-ghl-signature", ed(&ED25519_SEED, body))],
+        Signing::Rsa => vec![("x-wh-signature", rsa(body)?)],
+        Signing::None => vec![],
+        Signing::Forged => vec![("x-ghl-signature", ed(&ED25519_SEED, b"{\"type\":\"something else\"}"))],
+        Signing::UnknownKey => vec![("x-ghl-signature", ed(&STRANGER_SEED, body))],
+    })
+}
+
+impl Sim {
+    /// Where the app's webhooks go (the URL set in GHL's marketplace app).
+    pub fn set_webhook_url(&self, url: &str) {
+        self.lock().webhook_url = Some(url.to_string());
+    }
+
+    /// Sends one webhook to the registered URL, as `delivery` says.
+    pub async fn send_webhook(&self, event: &WebhookEvent, delivery: &Delivery) -> Result<Sent, String> {
+        let url = self.lock().webhook_url.clone().ok_or("no webhook URL is registered (POST /_sim/webhooks)")?;
+        let webhook_id = {
+            let mut state = self.lock();
+            let at = state.stamp();
+            state.object_id(at)
+        };
+        let timestamp = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(delivery.timestamp_offset_secs))
+            .map_err(|e| e.to_string())?;
+        let mut payload = Map::new();
+        payload.insert("type".into(), json!(event.event_type));
+        payload.insert("locationId".into(), json!(event.location_id));
+        payload.extend(event.data.clone());
+        payload.insert("webhookId".into(), json!(webhook_id));
+        payload.insert("timestamp".into(), json!(timestamp.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()));
+        let body = Value::Object(payload).to_string();
+        let mut sent = Sent { webhook_id, body: body.clone(), statuses: Vec::new() };
+        if delivery.drop {
+            return Ok(sent);
+        }
+        if delivery.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(delivery.delay_ms)).await;
+        }
+        let headers = signatures(body.as_bytes(), delivery.signing)?;
+        let client = reqwest::Client::new();
+        for _ in 0..delivery.copies.max(1) {
+            let mut request = client.post(&url).header("content-type", "application/json").body(body.clone());
+            for (name, value) in &headers {
+                request = request.header(*name, value);
+            }
+            let status = request.send().await.map_err(|e| format!("sending the webhook failed: {e}"))?.status();
+            sent.statuses.push(status.as_u16());
+        }
+        Ok(sent)
+    }
+}
+
+/// `POST /_sim/webhooks {url}`, `GET /_sim/webhooks/keys`, `POST /_sim/webhooks/send {type, locationId, data, delivery}`.
+pub(crate) fn routes() -> axum::Router<Sim> {
+    use axum::Json;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use axum::routing::{get, post};
+
+    #[derive(Deserialize)]
+    struct Register {
+        url: String,
+    }
+    #[derive(Deserialize)]
+    struct Send {
+        #[serde(flatten)]
+        event: WebhookEvent,
+        #[serde(default)]
+        delivery: Delivery,
+    }
+    axum::Router::new()
+        .route(
+            "/_sim/webhooks",
+            post(|State(sim): State<Sim>, Json(r): Json<Register>| async move {
+                sim.set_webhook_url(&r.url);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_sim/webhooks/keys",
+            get(|| async {
+                match public_keys() {
+                    Ok((ed25519, rsa)) => (StatusCode::OK, Json(json!({"ed25519": ed25519, "rsa": rsa}))),
+                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": e}))),
+                }
+            }),
+        )
+        .route(
+            "/_sim/webhooks/send",
+            post(|State(sim): State<Sim>, Json(send): Json<Send>| async move {
+                match sim.send_webhook(&send.event, &send.delivery).await {
+                    Ok(sent) => (StatusCode::OK, Json(serde_json::to_value(sent).unwrap_or_default())),
+                    Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({"error": e}))),
+                }
+            }),
+        )
+}
