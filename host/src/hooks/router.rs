@@ -8,8 +8,8 @@
 
 use crate::runtime::{Registry, Runtime};
 use crate::store::{
-    Destination, HookStore, NewEvent, PollCommit, PollFailure, Receipt, StoreError, Subscription, SubscriptionState,
-    SubscriptionStore,
+    AccessStore, ConnectionStatus, ConnectionStore, Destination, HookStore, NewEvent, NewReceipt, PollCommit,
+    PollFailure, Receipt, StoreError, Subscription, SubscriptionState, SubscriptionStore,
 };
 use crate::subscriptions::ConnectionResolver;
 use serde_json::Value;
@@ -17,9 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// A store that keeps receipts and subscriptions.
-pub trait RouterStore: HookStore + SubscriptionStore {}
-impl<T: HookStore + SubscriptionStore> RouterStore for T {}
+/// A store that keeps receipts, subscriptions and connections.
+pub trait RouterStore: HookStore + SubscriptionStore + ConnectionStore + AccessStore {}
+impl<T: HookStore + SubscriptionStore + ConnectionStore + AccessStore> RouterStore for T {}
+
+/// GHL's event types for the app being removed from (or added to) an account.
+fn is_uninstall(event_type: &str) -> bool {
+    matches!(event_type, "AppUninstall" | "UNINSTALL")
+}
 
 /// Turns receipts into subscriptions' events.
 pub struct HookRouter {
@@ -98,8 +103,12 @@ impl HookRouter {
         if receipts.is_empty() {
             return Ok(report);
         }
-        let subscriptions = self.store.all_subscriptions().await?;
+        let mut subscriptions = self.store.all_subscriptions().await?;
         for receipt in receipts {
+            if is_uninstall(&receipt.receipt.event_type) {
+                self.uninstalled(&receipt.receipt, &subscriptions).await?;
+                subscriptions = self.store.all_subscriptions().await?;
+            }
             report.events += self.route(&receipt, &subscriptions).await?;
             self.store.mark_routed(receipt.seq, jiff::Timestamp::now().as_millisecond()).await?;
             report.receipts += 1;
@@ -165,6 +174,36 @@ impl HookRouter {
             committed += self.store.commit_poll(&commit).await?.len();
         }
         Ok(committed)
+    }
+
+    /// The app was uninstalled from an account: its connections cannot work
+    /// until it is installed and connected again, and their subscriptions
+    /// pause, saying why, instead of failing poll after poll.
+    async fn uninstalled(&self, r: &NewReceipt, subscriptions: &[Subscription]) -> Result<(), StoreError> {
+        let (account, fact) = match (&r.location_id, &r.company_id) {
+            (Some(location), _) => (location.as_str(), "locationId"),
+            (None, Some(company)) => (company.as_str(), "companyId"),
+            (None, None) => return Ok(()),
+        };
+        let reason = format!(
+            "the GHL app was uninstalled from {} {account}; install it again, then reconnect this connection",
+            if fact == "locationId" { "location" } else { "company" }
+        );
+        for workspace in self.store.workspaces().await? {
+            for connection in self.store.connections(&workspace).await? {
+                if connection.facts.get(fact).and_then(Value::as_str) != Some(account) {
+                    continue;
+                }
+                self.store.set_status(&connection.id, ConnectionStatus::ReconnectRequired, Some(&reason)).await?;
+                for sub in subscriptions.iter().filter(|s| {
+                    s.workspace == workspace && s.connection == connection.name && s.state == SubscriptionState::Active
+                }) {
+                    self.store.set_state(&sub.id, SubscriptionState::Paused, Some(&reason)).await?;
+                }
+                tracing::warn!(workspace, connection = %connection.name, "{reason}");
+            }
+        }
+        Ok(())
     }
 
     async fn failed(&self, sub: &Subscription, error: &str) -> Result<(), StoreError> {
