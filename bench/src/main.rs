@@ -7,6 +7,7 @@
 //! ```
 
 mod cold;
+mod hooks;
 mod machine;
 mod overhead;
 mod poll;
@@ -34,10 +35,10 @@ fn options() -> Result<Options, String> {
                 o.scale_seconds =
                     Some(args.next().and_then(|s| s.parse().ok()).ok_or("--scale-seconds needs a number")?)
             }
-            "overhead" | "poll" | "cold-start" | "scale" => o.only = Some(arg),
+            "overhead" | "poll" | "cold-start" | "scale" | "hooks" => o.only = Some(arg),
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale] [--quick] [--out FILE]"
+                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale|hooks] [--quick] [--out FILE]"
                 ));
             }
         }
@@ -76,6 +77,10 @@ fn main() {
     if wants("cold-start") {
         eprintln!("measuring cold start…");
         figures.cold = Some(cold::run());
+    }
+    if wants("hooks") {
+        eprintln!("measuring instant triggers: a webhook from the simulator to the receiver…");
+        figures.hooks = Some(rt.block_on(hooks::run(if o.quick { 300 } else { 1_000 })));
     }
     if wants("scale") {
         let seconds = o.scale_seconds.unwrap_or(if o.quick { 20 } else { 120 });

@@ -14,6 +14,7 @@ pub(crate) struct Figures {
     pub poll: Option<PollFigures>,
     pub cold: Option<ColdStart>,
     pub scale: Vec<ScaleRun>,
+    pub hooks: Option<crate::hooks::HookLatency>,
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -56,6 +57,10 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
         first minute of catching up (subscriptions created early in the setup are already due when the scheduler starts). Idle memory is the resident \
         memory added by storing the connections and subscriptions, divided by N.\n"
     );
+    let _ = writeln!(
+        t,
+        "- **Instant trigger**: the simulator sends a signed `ContactTagUpdate` (one every 2 ms, after 20 to warm up) to         `weft serve` on 127.0.0.1; the time from the send to the webhook receiver getting weft's delivery of it         (signature check, durable receipt, routing through the contacts component's `transform`, outbox, delivery).\n"
+    );
     let _ = writeln!(t, "## Figures\n");
     let _ = writeln!(t, "| measure | figure |\n|---|---|");
     if let Some(o) = &f.overhead {
@@ -78,6 +83,16 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
     if let Some(c) = &f.cold {
         let _ = writeln!(t, "| cold start, compiling | {} |", ms(c.compile));
         let _ = writeln!(t, "| cold start, `.cwasm` cache | {} |", ms(c.cached));
+    }
+    if let Some(h) = &f.hooks {
+        let _ = writeln!(
+            t,
+            "| instant trigger, webhook sent → delivered ({} webhooks) | p50 {}, p99 {}, max {} |",
+            h.webhooks,
+            ms(h.p50),
+            ms(h.p99),
+            ms(h.max)
+        );
     }
     for s in &f.scale {
         let _ = writeln!(
@@ -112,6 +127,14 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
             verdict(o.pooling.0 < Duration::from_micros(50)),
             us(o.pooling.0),
             us(o.instantiate_pooling)
+        );
+    }
+    if let Some(h) = &f.hooks {
+        let _ = writeln!(
+            t,
+            "- An instant event delivered within 1 s (p99) of the webhook on loopback: **{}** (p99 {}).",
+            verdict(h.p99 < Duration::from_secs(1)),
+            ms(h.p99)
         );
     }
     if let Some(big) = f.scale.iter().find(|s| s.subscriptions >= 100_000) {

@@ -49,12 +49,16 @@ export interface Session {
 export interface Entry {
   key: string;
   label: string;
+  /** Triggers only: `instant` (from webhooks) or `polled`. */
+  delivery?: "instant" | "polled";
 }
 
 export interface ConnectorSummary {
   id: string;
   name: string;
   version: string;
+  /** The version of `weft:connector` the component was built against. */
+  witVersion?: string;
   description: string;
   triggers: Entry[];
   actions: Entry[];

@@ -106,6 +106,12 @@ async fn a_tagged_contact_reaches_the_sink_once_and_nothing_unverified_is_delive
             .is_some_and(|t| t.iter().any(|t| t["key"] == "contact-tag-updated" && t["delivery"] == "instant")),
         "{instant}"
     );
+    // Nothing to poll: testing an instant trigger says so in words.
+    let test = json!({"connection": "crm", "input": {}});
+    let answer =
+        server.call(Method::POST, "/v1/connectors/ghl-contacts/triggers/contact-tag-updated/test", k, Some(test)).await;
+    assert_eq!(answer.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.2);
+    assert!(answer.2["detail"].as_str().is_some_and(|d| d.contains("instant trigger")), "{}", answer.2);
     let sub = json!({"name": "vips", "connector": "ghl-contacts", "trigger": "contact-tag-updated", "connection": "crm",
         "input": {"tag": "VIP"}, "destination": hook});
     let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", k, Some(sub)).await;
@@ -179,6 +185,26 @@ async fn bad_webhooks_get_problems_and_nothing_is_stored() {
     assert_eq!(
         problem(post("/v1/hooks/ghl/nobody", "application/json", "{}".into()).await.expect("sent")).await,
         (StatusCode::NOT_FOUND, "not-found".into())
+    );
+    // Signed, but sent ten minutes ago: stale; and signed but with no webhookId.
+    let signed = |body: String| {
+        let mut request =
+            http.post(format!("{}{hook}", server.url)).header("content-type", "application/json").body(body.clone());
+        for (name, value) in ghl_sim::webhook_signatures(body.as_bytes(), ghl_sim::Signing::Both).expect("signed") {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let old = (jiff::Timestamp::now() - jiff::SignedDuration::from_secs(600)).to_string();
+    let stale = json!({"type": "ContactTagUpdate", "locationId": LOCATION, "webhookId": "w-old", "timestamp": old});
+    assert_eq!(
+        problem(signed(stale.to_string()).await.expect("sent")).await,
+        (StatusCode::UNAUTHORIZED, "stale-webhook".into())
+    );
+    let anonymous = json!({"type": "ContactTagUpdate", "timestamp": jiff::Timestamp::now().to_string()});
+    assert_eq!(
+        problem(signed(anonymous.to_string()).await.expect("sent")).await,
+        (StatusCode::BAD_REQUEST, "malformed-json".into())
     );
     // A flood from one address is cut off; the API still answers. Ten at once at one a second: unless
     // they took ten seconds to arrive, some were over the share.
@@ -300,5 +326,64 @@ async fn an_uninstalled_app_pauses_the_location_s_subscriptions_saying_why() {
     assert_eq!(world.sim.sim.send_webhook(&event, &ghl_sim::Delivery::default()).await.expect("sent").statuses, [200]);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(sink.all().is_empty(), "{:?}", sink.all());
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tagging_a_contact_through_the_api_fires_the_instant_trigger_of_another_subscription() {
+    // The whole loop: an action tags a contact at the simulator, which sends
+    // GHL's ContactTagUpdate webhook; weft verifies it and delivers it.
+    let world = World::new().await;
+    world.sim.sim.register_token("pit-contacts", LOCATION, ["contacts.readonly", "contacts.write"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "").await;
+    let key = workspace(&server, "acme").await;
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), "pit-contacts").await;
+    let (sink, hook) = crate::sink::start().await;
+    let sub = json!({"name": "vips", "connector": "ghl-contacts", "trigger": "contact-tag-updated", "connection": "crm",
+        "input": {"tag": "vip"}, "destination": hook, "mapping": "{contact: .id, tags: .tags}"});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+
+    let body = |tags: Value| json!({"connection": "crm", "input": {"contactId": "contact-7", "tags": tags}});
+    let (status, _, out) = run(&server, &key, "ghl-contacts", "add-tags", body(json!(["newsletter"]))).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, _, out) = run(&server, &key, "ghl-contacts", "add-tags", body(json!(["vip"]))).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(eventually(std::time::Duration::from_secs(20), || !sink.all().is_empty()).await, "nothing arrived");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got = sink.all();
+    assert_eq!(got.len(), 1, "only the vip tagging passes the filter: {got:?}");
+    assert_eq!(got[0].body["data"], json!({"contact": "contact-7", "tags": ["vip"]}));
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_out_of_order_and_repeated_are_each_delivered_once() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "").await;
+    let key = workspace(&server, "acme").await;
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
+    let (sink, hook) = crate::sink::start().await;
+    let sub = json!({"name": "tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
+        "connection": "crm", "destination": hook});
+    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+
+    // The first change arrives last (GHL delayed it), and twice; the second once.
+    let sim = world.sim.sim.clone();
+    let late = tokio::spawn(async move {
+        let delivery = ghl_sim::Delivery { delay_ms: 400, copies: 2, ..Default::default() };
+        sim.send_webhook(&tagged(LOCATION, "c-first", &["a"]), &delivery).await.expect("sent")
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let early = world.sim.sim.send_webhook(&tagged(LOCATION, "c-second", &["b"]), &Default::default()).await;
+    assert_eq!(early.expect("sent").statuses, [200]);
+    assert_eq!(late.await.expect("task").statuses, [200, 200]);
+    assert!(eventually(std::time::Duration::from_secs(20), || sink.all().len() >= 2).await, "{:?}", sink.all());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let order: Vec<Value> = sink.all().iter().map(|r| r.body["data"]["id"].clone()).collect();
+    assert_eq!(order, [json!("c-second"), json!("c-first")], "each once, in the order weft received them");
+    let keys: std::collections::HashSet<String> = sink.all().into_iter().map(|r| r.idempotency_key).collect();
+    assert_eq!(keys.len(), 2);
     assert!(server.terminate().await.success());
 }

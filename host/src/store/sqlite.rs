@@ -32,14 +32,23 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Migrations run on a connection of their own, closed before the pool
+        // opens: a connection that read the schema before a migration changed
+        // it can prepare a statement against the old one and have SQLite
+        // re-prepare it with more columns than sqlx expects.
+        let migrating = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| open_error(e.to_string()))?;
+        SqliteStore { pool: migrating.clone() }.migrate().await?;
+        migrating.close().await;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .map_err(|e| open_error(e.to_string()))?;
-        let store = SqliteStore { pool };
-        store.migrate().await?;
-        Ok(store)
+        Ok(SqliteStore { pool })
     }
 
     /// The connection pool, for the other store modules and for tests.

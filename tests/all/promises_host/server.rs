@@ -15,6 +15,7 @@ async fn served(hostile: bool) -> (World, tempfile::TempDir, Server) {
     (world, dir, server)
 }
 
+/// The webhook codes (`invalid-signature`, `stale-webhook`) are checked in `tests/all/instant.rs`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_problem_code_answers_with_its_status_as_problem_json() {
     let (world, _dir, server) = served(true).await;

@@ -49,7 +49,9 @@ pub use model::{Account, NewAccount, RecordedRequest, Tag};
 pub use oauth::{Consent, OAuthApp, OAuthStats, OAuthTokens};
 pub use state::{SOCIAL_PLANNER_SCOPES, Sim, SimError};
 pub use traffic::{Fault, FaultKind, RateLimit, SimStats};
-pub use webhooks::{Delivery, Sent, Signing, WebhookEvent, public_keys as webhook_public_keys};
+pub use webhooks::{
+    Delivery, Sent, Signing, WebhookEvent, public_keys as webhook_public_keys, signatures as webhook_signatures,
+};
 /// The API descriptions and schema samples the spec-driven routes use (the generator's).
 pub use weft_gen::{described, synth};
 

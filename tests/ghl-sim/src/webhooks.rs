@@ -97,7 +97,8 @@ pub fn public_keys() -> Result<(String, String), String> {
     Ok((b64(ed.as_bytes()), rsa))
 }
 
-fn signatures(body: &[u8], signing: Signing) -> Result<Vec<(&'static str, String)>, String> {
+/// The signature headers GHL would send with `body`, signed as `signing` says.
+pub fn signatures(body: &[u8], signing: Signing) -> Result<Vec<(&'static str, String)>, String> {
     let ed = |seed: &[u8; 32], bytes: &[u8]| b64(&ed25519_dalek::SigningKey::from_bytes(seed).sign(bytes).to_bytes());
     let rsa = |bytes: &[u8]| -> Result<String, String> {
         let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa_key()?);
@@ -156,6 +157,39 @@ impl Sim {
         }
         Ok(sent)
     }
+}
+
+/// Sends the webhook GHL sends after a change the API made, when an app's
+/// URL is registered: `ContactTagUpdate` after tags are added to a contact.
+pub(crate) fn after_change(
+    sim: &Sim,
+    op: &crate::described::DescribedOperation,
+    path: &Map<String, Value>,
+    request: &Value,
+    location: &str,
+) {
+    if sim.lock().webhook_url.is_none() || location.is_empty() {
+        return;
+    }
+    let event = match (op.method.as_str(), op.path.as_str()) {
+        ("POST", "/contacts/{contactId}/tags") => WebhookEvent {
+            event_type: "ContactTagUpdate".into(),
+            location_id: location.into(),
+            data: [
+                ("id".to_string(), path.get("contactId").cloned().unwrap_or(Value::Null)),
+                ("tags".to_string(), request.get("tags").cloned().unwrap_or_else(|| json!([]))),
+            ]
+            .into_iter()
+            .collect(),
+        },
+        _ => return,
+    };
+    let sim = sim.clone();
+    tokio::spawn(async move {
+        if let Err(e) = sim.send_webhook(&event, &Delivery::default()).await {
+            tracing::warn!("the simulator's webhook was not delivered: {e}");
+        }
+    });
 }
 
 /// `POST /_sim/webhooks {url}`, `GET /_sim/webhooks/keys`, `POST /_sim/webhooks/send {type, locationId, data, delivery}`.

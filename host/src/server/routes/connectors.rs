@@ -205,8 +205,16 @@ async fn test_trigger(
     ApiJson(body): ApiJson<RunAction>,
 ) -> Result<Json<TriggerTest>, Problem> {
     let c = connector(&state, &id)?;
-    if c.manifest.trigger(&key).is_none() {
-        return Err(Problem::not_found(format!("{id} has no trigger `{key}`")));
+    match c.manifest.trigger(&key) {
+        None => return Err(Problem::not_found(format!("{id} has no trigger `{key}`"))),
+        Some(t) if t.is_instant() => {
+            return Err(Problem::invalid(format!(
+                "`{key}` is an instant trigger: its events come from GHL's webhooks, so there is nothing to poll; \
+                 its sample shows an event's shape, and a subscription receives the next one within a second"
+            ))
+            .with_field(Some("trigger".into())));
+        }
+        Some(_) => {}
     }
     let conn = state.connections.for_call(&workspace, &body.connection, &c.manifest).await?;
     let input = body.input.unwrap_or_else(|| Value::Object(Default::default()));

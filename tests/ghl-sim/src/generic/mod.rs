@@ -118,8 +118,13 @@ pub(crate) async fn handle(
     let Some((op, path_params)) = method_of(&method).and_then(|m| find(m, uri.path())) else {
         return not_found();
     };
-    match serve(&sim, op, path_params, raw.as_deref(), &headers, &body) {
-        Ok(response) => response,
+    match serve(&sim, op, path_params.clone(), raw.as_deref(), &headers, &body) {
+        Ok((response, request, location)) => {
+            if response.status().is_success() {
+                crate::webhooks::after_change(&sim, op, &path_params, &request, &location);
+            }
+            response
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -150,7 +155,7 @@ fn serve(
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Response, ApiError> {
+) -> Result<(Response, Value, String), ApiError> {
     check_version(op, headers)?;
     let token = bearer_token(headers).ok_or(ApiError::InvalidToken)?;
     let grant = sim.grant(token).ok_or(ApiError::InvalidToken)?;
@@ -162,6 +167,7 @@ fn serve(
     let body = validate::body(op, headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), body)?;
     let call = Call { op, grant: &grant, path, query, body };
     check_location(&call)?;
+    let location = grant.location_id.clone();
     let answer = match op.resource.as_ref().map(|r| r.role) {
         Some(Role::Create) => store::create(sim, &call),
         Some(Role::Get) => store::get(sim, &call)?,
@@ -170,7 +176,7 @@ fn serve(
         Some(Role::List) => store::list(sim, &call),
         None => render::plain(&call),
     };
-    Ok(respond(op, answer))
+    Ok((respond(op, answer), call.body, location))
 }
 
 fn respond(op: &DescribedOperation, answer: Option<Value>) -> Response {
