@@ -328,15 +328,6 @@ impl Runtime {
                 instance.poll(store, &ctx, &request).await
             })
             .await?;
-        if response.events.len() > limits.events_per_poll as usize {
-            let detail = format!("{} events; the limit is {}", response.events.len(), limits.events_per_poll);
-            return Err(self.over(Limit::EventsPerPoll, detail));
-        }
-        let size: usize = response.events.iter().map(|e| e.data.len() + e.id.len()).sum();
-        if size as u64 > limits.output_bytes {
-            let detail = format!("the events were {size} bytes; the limit is {}", limits.output_bytes);
-            return Err(self.over(Limit::OutputBytes, detail));
-        }
         if let Some(cursor) = response.cursor.as_ref().filter(|c| c.len() as u64 > limits.cursor_bytes) {
             let detail = format!(
                 "the trigger returned a cursor of {} bytes; the limit is {} (the stored cursor is kept)",
@@ -345,15 +336,7 @@ impl Runtime {
             );
             return Err(self.over(Limit::CursorBytes, detail));
         }
-        let mut events = Vec::with_capacity(response.events.len());
-        for e in response.events {
-            let data: Value = serde_json::from_str(&e.data)
-                .map_err(|err| CallError::BadOutput(format!("event `{}` has invalid JSON: {err}", e.id)))?;
-            output_schema.check(&data).map_err(|p| {
-                CallError::BadOutput(format!("event `{}` of `{trigger}`: {}", e.id, crate::schema::describe(&p)))
-            })?;
-            events.push(Event { id: e.id, occurred_at: e.occurred_at, data });
-        }
+        let events = self.checked_events(response.events, limits, output_schema, trigger)?;
         Ok(PollOutcome { events, cursor: response.cursor, has_more: response.has_more })
     }
 
@@ -379,6 +362,18 @@ impl Runtime {
                 instance.transform(store, &ctx, &request).await
             })
             .await?;
+        self.checked_events(events, limits, output_schema, trigger)
+    }
+
+    /// A trigger's events, polled or from a webhook, held to the same limits
+    /// (count, bytes) and to the trigger's output schema.
+    fn checked_events(
+        &self,
+        events: Vec<types::Event>,
+        limits: &Limits,
+        output_schema: &Schema,
+        trigger: &str,
+    ) -> Result<Vec<Event>, CallError> {
         if events.len() > limits.events_per_poll as usize {
             let detail = format!("{} events; the limit is {}", events.len(), limits.events_per_poll);
             return Err(self.over(Limit::EventsPerPoll, detail));
