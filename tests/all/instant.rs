@@ -79,6 +79,28 @@ async fn hooked(world: &World, dir: &std::path::Path, extra: &str) -> Server {
     server
 }
 
+/// [`hooked`], a workspace key, a contacts connection `crm` with `token`, and
+/// a `contact-tag-updated` subscription with `fields` (name, input, mapping…)
+/// delivering to a new sink.
+async fn subscribed(
+    world: &World,
+    dir: &std::path::Path,
+    extra: &str,
+    token: &str,
+    fields: Value,
+) -> (Server, String, crate::sink::Sink, Value) {
+    let server = hooked(world, dir, extra).await;
+    let key = workspace(&server, "acme").await;
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), token).await;
+    let (sink, hook) = crate::sink::start().await;
+    let mut sub = json!({"name": "tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
+        "connection": "crm", "destination": hook});
+    sub.as_object_mut().expect("object").extend(fields.as_object().cloned().unwrap_or_default());
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    (server, key, sink, created)
+}
+
 fn tagged(location: &str, contact: &str, tags: &[&str]) -> ghl_sim::WebhookEvent {
     let data = json!({"id": contact, "name": "Ada Lovelace", "email": "ada@example.com", "tags": tags});
     ghl_sim::WebhookEvent {
@@ -237,14 +259,8 @@ async fn bad_webhooks_get_problems_and_nothing_is_stored() {
 async fn a_burst_of_webhooks_survives_sigkill_every_acknowledged_one_delivered_once() {
     let world = World::new().await;
     let dir = tempfile::tempdir().expect("dir");
-    let server = hooked(&world, dir.path(), "requests_per_second = 100000\n").await;
-    let key = workspace(&server, "acme").await;
-    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
-    let (sink, hook) = crate::sink::start().await;
-    let sub = json!({"name": "all-tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
-        "connection": "crm", "destination": hook});
-    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (server, _, sink, created) =
+        subscribed(&world, dir.path(), "requests_per_second = 100000\n", TOKEN, json!({})).await;
     let id = created["subscription"]["id"].as_str().expect("id").to_string();
 
     const BURST: usize = 1000;
@@ -289,14 +305,8 @@ async fn a_burst_of_webhooks_survives_sigkill_every_acknowledged_one_delivered_o
 async fn an_uninstalled_app_pauses_the_location_s_subscriptions_saying_why() {
     let world = World::new().await;
     let dir = tempfile::tempdir().expect("dir");
-    let server = hooked(&world, dir.path(), "").await;
-    let key = workspace(&server, "acme").await;
+    let (server, key, sink, _) = subscribed(&world, dir.path(), "", TOKEN, json!({})).await;
     let k = Some(key.as_str());
-    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
-    let (sink, hook) = crate::sink::start().await;
-    let sub = json!({"name": "tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
-        "connection": "crm", "destination": hook});
-    assert_eq!(server.call(Method::POST, "/v1/subscriptions", k, Some(sub)).await.0, StatusCode::CREATED);
 
     // GHL's documented shape: `type` is "UNINSTALL" for a location-level uninstall.
     let uninstall = ghl_sim::WebhookEvent {
@@ -336,13 +346,8 @@ async fn tagging_a_contact_through_the_api_fires_the_instant_trigger_of_another_
     let world = World::new().await;
     world.sim.sim.register_token("pit-contacts", LOCATION, ["contacts.readonly", "contacts.write"]);
     let dir = tempfile::tempdir().expect("dir");
-    let server = hooked(&world, dir.path(), "").await;
-    let key = workspace(&server, "acme").await;
-    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), "pit-contacts").await;
-    let (sink, hook) = crate::sink::start().await;
-    let sub = json!({"name": "vips", "connector": "ghl-contacts", "trigger": "contact-tag-updated", "connection": "crm",
-        "input": {"tag": "vip"}, "destination": hook, "mapping": "{contact: .id, tags: .tags}"});
-    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    let fields = json!({"input": {"tag": "vip"}, "mapping": "{contact: .id, tags: .tags}"});
+    let (server, key, sink, _) = subscribed(&world, dir.path(), "", "pit-contacts", fields).await;
 
     let body = |tags: Value| json!({"connection": "crm", "input": {"contactId": "contact-7", "tags": tags}});
     let (status, _, out) = run(&server, &key, "ghl-contacts", "add-tags", body(json!(["newsletter"]))).await;
@@ -361,13 +366,7 @@ async fn tagging_a_contact_through_the_api_fires_the_instant_trigger_of_another_
 async fn webhooks_out_of_order_and_repeated_are_each_delivered_once() {
     let world = World::new().await;
     let dir = tempfile::tempdir().expect("dir");
-    let server = hooked(&world, dir.path(), "").await;
-    let key = workspace(&server, "acme").await;
-    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), TOKEN).await;
-    let (sink, hook) = crate::sink::start().await;
-    let sub = json!({"name": "tags", "connector": "ghl-contacts", "trigger": "contact-tag-updated",
-        "connection": "crm", "destination": hook});
-    assert_eq!(server.call(Method::POST, "/v1/subscriptions", Some(&key), Some(sub)).await.0, StatusCode::CREATED);
+    let (server, _, sink, _) = subscribed(&world, dir.path(), "", TOKEN, json!({})).await;
 
     // The first change arrives last (GHL delayed it), and twice; the second once.
     let sim = world.sim.sim.clone();
