@@ -66,11 +66,7 @@ async fn as_page(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let text = response.text().await.unwrap_or_default();
-    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+    crate::serve::answer(request).await
 }
 
 fn ok(answer: Result<(), String>) {

@@ -139,11 +139,7 @@ pub(crate) async fn raw(
     if let Some(body) = body {
         request = request.header("content-type", "application/json").body(body);
     }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let text = response.text().await.unwrap_or_default();
-    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+    crate::serve::answer(request).await
 }
 
 /// The answer is an RFC 9457 problem with this status and code, and a detail.

@@ -17,6 +17,15 @@ pub(crate) struct Server {
     http: reqwest::Client,
 }
 
+/// Sends a request; returns the status, the content type and the JSON body (Null when none).
+pub(crate) async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, String, Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let text = response.text().await.unwrap_or_default();
+    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 pub(crate) fn write_config(dir: &Path) -> PathBuf {
     let connectors = dir.join("connectors");
     std::fs::create_dir_all(&connectors).expect("connectors dir");
@@ -87,11 +96,7 @@ impl Server {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let text = response.text().await.unwrap_or_default();
-        (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(request).await
     }
 
     /// Creates a workspace and returns a key for it.
@@ -474,11 +479,7 @@ async fn raw(
     if let Some(body) = body {
         request = request.header("content-type", "application/json").body(body);
     }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let text = response.text().await.unwrap_or_default();
-    (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
+    answer(request).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

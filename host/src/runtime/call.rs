@@ -355,8 +355,12 @@ impl Runtime {
         input_schema.check(input).map_err(CallError::InvalidInput)?;
         let ctx = Self::context(connection);
         let limits = self.config.limits_for(&connector.manifest.id);
-        let (input, payload) = (input.to_string(), payload.to_string());
-        let request = HookRequest { trigger, input: &input, event_type, payload: &payload };
+        let request = HookRequest {
+            trigger: trigger.to_string(),
+            input: input.to_string(),
+            event_type: event_type.to_string(),
+            payload: payload.to_string(),
+        };
         let events = self
             .envelope("hook", trigger, connector, connection, async |instance, store| {
                 instance.transform(store, &ctx, &request).await

@@ -24,13 +24,9 @@ pub(crate) enum Instance {
     V0_2(v0_2::Connector),
 }
 
-/// An instant trigger's request (see `instant.hook-request` in the WIT).
-pub(crate) struct HookRequest<'a> {
-    pub trigger: &'a str,
-    pub input: &'a str,
-    pub event_type: &'a str,
-    pub payload: &'a str,
-}
+/// An instant trigger's request (see `instant.hook-request` in the WIT),
+/// built once by the caller and handed to the component as it is.
+pub(crate) use v0_2::exports::weft::connector::instant::HookRequest;
 
 impl WorldPre {
     /// Links `pre` as the newest world whose exports it has.
@@ -67,16 +63,18 @@ impl Instance {
         }
     }
 
+    // The bindings take WIT's `json` as `&String`; passing it on avoids a copy of every input.
+    #[allow(clippy::ptr_arg, reason = "the generated bindings take &String")]
     pub(crate) async fn execute(
         &self,
         store: &mut Store<CallState>,
         ctx: &types::CallContext,
         action: &str,
-        input: &str,
+        input: &String,
     ) -> Answer<String> {
         match self {
-            Instance::V0_1(i) => i.weft_connector_actions().call_execute(store, ctx, action, &input.to_owned()).await,
-            Instance::V0_2(i) => i.weft_connector_actions().call_execute(store, ctx, action, &input.to_owned()).await,
+            Instance::V0_1(i) => i.weft_connector_actions().call_execute(store, ctx, action, input).await,
+            Instance::V0_2(i) => i.weft_connector_actions().call_execute(store, ctx, action, input).await,
         }
     }
 
@@ -92,21 +90,18 @@ impl Instance {
         }
     }
 
+    #[allow(clippy::ptr_arg, reason = "the generated bindings take &String")]
     pub(crate) async fn choices(
         &self,
         store: &mut Store<CallState>,
         ctx: &types::CallContext,
         key: &str,
         field: &str,
-        input: &str,
+        input: &String,
     ) -> Answer<Vec<types::Choice>> {
         match self {
-            Instance::V0_1(i) => {
-                i.weft_connector_options().call_choices(store, ctx, key, field, &input.to_owned()).await
-            }
-            Instance::V0_2(i) => {
-                i.weft_connector_options().call_choices(store, ctx, key, field, &input.to_owned()).await
-            }
+            Instance::V0_1(i) => i.weft_connector_options().call_choices(store, ctx, key, field, input).await,
+            Instance::V0_2(i) => i.weft_connector_options().call_choices(store, ctx, key, field, input).await,
         }
     }
 
@@ -115,7 +110,7 @@ impl Instance {
         &self,
         store: &mut Store<CallState>,
         ctx: &types::CallContext,
-        request: &HookRequest<'_>,
+        request: &HookRequest,
     ) -> Answer<Vec<types::Event>> {
         match self {
             Instance::V0_1(_) => Ok(Err(types::ConnectorError::InvalidInput(types::FieldProblem {
@@ -125,15 +120,7 @@ impl Instance {
                     request.trigger
                 ),
             }))),
-            Instance::V0_2(i) => {
-                let request = v0_2::exports::weft::connector::instant::HookRequest {
-                    trigger: request.trigger.to_string(),
-                    input: request.input.to_string(),
-                    event_type: request.event_type.to_string(),
-                    payload: request.payload.to_string(),
-                };
-                i.weft_connector_instant().call_transform(store, ctx, &request).await
-            }
+            Instance::V0_2(i) => i.weft_connector_instant().call_transform(store, ctx, request).await,
         }
     }
 }

@@ -217,13 +217,6 @@ async fn console_write_without_csrf(server: &Server, key: &str) -> (StatusCode, 
         .filter_map(|v| v.to_str().ok()?.split(';').next())
         .collect::<Vec<_>>()
         .join("; ");
-    let response = http
-        .post(format!("{}/v1/subscriptions/none/pause", server.url))
-        .header(reqwest::header::COOKIE, cookie)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status();
-    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    (status, kind, response.json().await.unwrap_or(Value::Null))
+    let request = http.post(format!("{}/v1/subscriptions/none/pause", server.url));
+    crate::serve::answer(request.header(reqwest::header::COOKIE, cookie)).await
 }
