@@ -15,7 +15,13 @@ pub struct LazyMapper {
     runtime: std::sync::Arc<crate::runtime::Runtime>,
     limits: MappingLimits,
     cell: tokio::sync::OnceCell<Mapper>,
+    /// Destination schemas compiled once, by their text: every delivery of a
+    /// subscription checks against the same one.
+    schemas: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<crate::schema::Schema>>>,
 }
+
+/// Destination schemas kept compiled; past this the cache starts over.
+const CACHED_SCHEMAS: usize = 1_000;
 
 impl std::fmt::Debug for LazyMapper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -26,7 +32,7 @@ impl std::fmt::Debug for LazyMapper {
 impl LazyMapper {
     /// A mapper on `runtime`'s engine with these limits, not compiled yet.
     pub fn new(runtime: std::sync::Arc<crate::runtime::Runtime>, limits: MappingLimits) -> LazyMapper {
-        LazyMapper { runtime, limits, cell: tokio::sync::OnceCell::new() }
+        LazyMapper { runtime, limits, cell: tokio::sync::OnceCell::new(), schemas: Default::default() }
     }
 
     /// The mapper, compiling it (off the async threads) on first use.
@@ -46,6 +52,24 @@ impl LazyMapper {
     /// Compiles and checks `program`.
     pub async fn check(&self, program: &str) -> Result<(), MappingError> {
         self.get().await?.check(program).await
+    }
+
+    /// `schema` compiled, from the cache when it was compiled before.
+    fn destination_schema(
+        &self,
+        schema: &serde_json::Value,
+    ) -> Result<std::sync::Arc<crate::schema::Schema>, MappingError> {
+        let key = schema.to_string();
+        let mut cache = self.schemas.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(compiled) = cache.get(&key) {
+            return Ok(compiled.clone());
+        }
+        let compiled = std::sync::Arc::new(crate::schema::Schema::compile(schema).map_err(MappingError::Schema)?);
+        if cache.len() >= CACHED_SCHEMAS {
+            cache.clear();
+        }
+        cache.insert(key, compiled.clone());
+        Ok(compiled)
     }
 
     /// Runs `program` on `data` (see [`Mapper::run`]).
@@ -68,7 +92,7 @@ pub async fn shape(
         None => data.clone(),
     };
     if let Some(schema) = destination_schema {
-        let schema = crate::schema::Schema::compile(schema).map_err(MappingError::Schema)?;
+        let schema = mapper.destination_schema(schema)?;
         schema.check(&shaped).map_err(|p| MappingError::Schema(crate::schema::describe(&p)))?;
     }
     Ok(shaped)

@@ -164,12 +164,17 @@ impl Deliverer {
 
     /// The event's data as the destination gets it: through the
     /// subscription's mapping and destination schema, when it has them.
-    async fn shaped(&self, sub: &Subscription, d: &Delivery) -> Result<serde_json::Value, Shaping> {
+    async fn shaped<'d>(
+        &self,
+        sub: &Subscription,
+        d: &'d Delivery,
+    ) -> Result<std::borrow::Cow<'d, serde_json::Value>, Shaping> {
         if sub.mapping.is_none() && sub.destination_schema.is_none() {
-            return Ok(d.event.data.clone());
+            return Ok(std::borrow::Cow::Borrowed(&d.event.data));
         }
         crate::mapping::shape(&self.mapper, sub.mapping.as_deref(), sub.destination_schema.as_ref(), &d.event.data)
             .await
+            .map(std::borrow::Cow::Owned)
             .map_err(|e| match e {
                 // The host failing to run it is no fault of the event's.
                 e @ crate::mapping::MappingError::Host(_) => Shaping::Retry(e.to_string()),
