@@ -85,6 +85,7 @@ pub(crate) async fn run(count: usize) -> HookLatency {
         connection: "crm".into(),
         input: json!({}),
         interval_secs: None,
+        reconcile: None,
         start: Start::Now,
         destination: Destination::Webhook { url: sink },
         webhook_secret: None,

@@ -83,6 +83,7 @@ pub(crate) async fn run(count: usize, duration: Duration) -> ScaleRun {
             connection: name,
             input: json!({}),
             interval_secs: Some(60),
+            reconcile: None,
             start: Start::Now,
             destination: Destination::Pull,
             webhook_secret: None,

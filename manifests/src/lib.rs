@@ -164,12 +164,23 @@ pub struct Trigger {
 pub struct InstantSettings {
     /// The webhook event types it accepts (GHL: `ContactTagUpdate`, `AppointmentCreate`, …).
     pub event_types: Vec<String>,
+    /// The trigger can also be polled, every `poll` interval, to catch what a
+    /// webhook that never arrived missed: its polled events carry the same
+    /// ids as the webhooks' events, so each is delivered once. The host does
+    /// so unless the subscription turns it off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconcile: bool,
 }
 
 impl Trigger {
     /// Whether its events come from webhooks rather than polls.
     pub fn is_instant(&self) -> bool {
         self.instant.is_some()
+    }
+
+    /// Whether it is instant and a reconciling poll can back its webhooks up.
+    pub fn reconciles(&self) -> bool {
+        self.instant.as_ref().is_some_and(|i| i.reconcile)
     }
 }
 

@@ -386,3 +386,100 @@ async fn webhooks_out_of_order_and_repeated_are_each_delivered_once() {
     assert_eq!(keys.len(), 2);
     assert!(server.terminate().await.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_webhook_is_caught_by_the_reconciling_poll_and_none_is_delivered_twice() {
+    // Contacts are made through the API; the simulator sends GHL's
+    // ContactCreate for each, but loses one. The reconciling poll of the
+    // contacts listing finds it; the others, which came by webhook, are not
+    // delivered again.
+    let world = World::new().await;
+    world.sim.sim.register_token("pit-contacts", LOCATION, ["contacts.readonly", "contacts.write"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let server = hooked(&world, dir.path(), "").await;
+    let key = workspace(&server, "acme").await;
+    let k = Some(key.as_str());
+    token_connection(&server, &key, "crm", "ghl-contacts", &world.sim.base_url(), "pit-contacts").await;
+    let (reconciled, reconciled_url) = crate::sink::start().await;
+    let (webhooks_only, webhooks_only_url) = crate::sink::start().await;
+    let subscribe = |name: &str, url: &str, reconcile: Option<bool>| {
+        let mut body = json!({"name": name, "connector": "ghl-contacts", "trigger": "contact-created",
+            "connection": "crm", "destination": url, "mapping": "{id, firstName, type, locationId}"});
+        if let Some(r) = reconcile {
+            body["reconcile"] = json!(r);
+        }
+        body
+    };
+    let (status, _, created) =
+        server.call(Method::POST, "/v1/subscriptions", k, Some(subscribe("contacts", &reconciled_url, None))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        (created["subscription"]["reconcile"].clone(), created["subscription"]["intervalSecs"].clone()),
+        (json!(true), json!(3600)),
+        "reconciling hourly by default: {created}"
+    );
+    let body = subscribe("contacts-webhooks-only", &webhooks_only_url, Some(false));
+    let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", k, Some(body)).await;
+    assert_eq!(
+        (status, created["subscription"]["reconcile"].clone()),
+        (StatusCode::CREATED, json!(false)),
+        "{created}"
+    );
+    let mut wrong = subscribe("tags", &reconciled_url, Some(true));
+    wrong["trigger"] = json!("contact-tag-updated");
+    let (status, _, problem) = server.call(Method::POST, "/v1/subscriptions", k, Some(wrong)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("cannot reconcile")), "{problem}");
+
+    // What exists before is recorded by the first poll, not delivered.
+    let seeded = || async {
+        let (_, _, sub) = server.call(Method::GET, "/v1/subscriptions/contacts", k, None).await;
+        sub["seeded"] == json!(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !seeded().await {
+        assert!(std::time::Instant::now() < deadline, "the reconciling subscription never seeded");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let create =
+        |name: &str| json!({"connection": "crm", "input": {"firstName": name, "email": format!("{name}@example.com")}});
+    let (status, _, ada) = run(&server, &key, "ghl-contacts", "create-contact", create("Ada")).await;
+    assert_eq!(status, StatusCode::OK, "{ada}");
+    assert!(eventually(std::time::Duration::from_secs(20), || webhooks_only.all().len() == 1).await, "Ada's webhook");
+    world.sim.sim.lose_next_webhooks(1);
+    let (status, _, grace) = run(&server, &key, "ghl-contacts", "create-contact", create("Grace")).await;
+    assert_eq!(status, StatusCode::OK, "{grace}");
+    let (status, _, alan) = run(&server, &key, "ghl-contacts", "create-contact", create("Alan")).await;
+    assert_eq!(status, StatusCode::OK, "{alan}");
+
+    if !eventually(std::time::Duration::from_secs(20), || reconciled.all().len() >= 3).await {
+        let (_, _, sub) = server.call(Method::GET, "/v1/subscriptions/contacts", k, None).await;
+        let got: Vec<Value> = reconciled.all().iter().map(|r| r.body["data"].clone()).collect();
+        panic!("the lost contact never came: {sub} {got:?}");
+    }
+    // Several more reconciling polls (every 60 ms in tests) find nothing new.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let names = |sink: &crate::sink::Sink| {
+        let mut names: Vec<String> =
+            sink.all().iter().filter_map(|r| r.body["data"]["firstName"].as_str().map(str::to_string)).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&reconciled), ["Ada", "Alan", "Grace"], "each contact once: {:?}", reconciled.all());
+    assert_eq!(names(&webhooks_only), ["Ada", "Alan"], "without reconciling, Grace's lost webhook is lost");
+    for got in reconciled.all() {
+        assert_eq!(
+            (got.body["data"]["type"].as_str(), got.body["data"]["locationId"].as_str()),
+            (Some("ContactCreate"), Some(LOCATION)),
+            "one shape, webhook or poll: {}",
+            got.body
+        );
+    }
+    let ids: std::collections::HashSet<Value> = reconciled.all().iter().map(|r| r.body["data"]["id"].clone()).collect();
+    let made: std::collections::HashSet<Value> =
+        [&ada, &grace, &alan].iter().map(|c| c["output"]["contact"]["id"].clone()).collect();
+    assert_eq!(ids, made, "the events are the contacts the API made");
+    let status = server.terminate().await;
+    assert!(status.success(), "{}", std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default());
+}

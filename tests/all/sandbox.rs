@@ -140,7 +140,12 @@ async fn every_attack_of_the_hostile_component_has_an_expected_outcome() {
 async fn every_attack_is_contained_while_a_well_behaved_call_beside_it_succeeds() {
     let world = World::new().await;
     world.create_tags(&["good"]);
-    let runtime = strict_runtime(|c| c.limits.call_timeout_ms = 3_000);
+    // CPU time enough for the handle flood to reach the handle limit on a
+    // slow machine (about 1 s here), still well under the call's timeout.
+    let runtime = strict_runtime(|c| {
+        c.limits.cpu_ms = 2_000;
+        c.limits.call_timeout_ms = 4_000;
+    });
     let hostile = Arc::new(runtime.load(weft_tests::hostile_component()).await.expect("hostile"));
     let ghl = Arc::new(runtime.load(component()).await.expect("ghl"));
     for (key, expect) in ATTACKS {

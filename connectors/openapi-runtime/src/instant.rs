@@ -2,10 +2,15 @@
 //! input, into events. The host has verified, stored and deduplicated the
 //! webhook; here is only what the API's payload means: which event types a
 //! trigger takes, and which payloads the input's filters let through.
+//!
+//! Where the API lists the resources a trigger's webhooks announce, the
+//! trigger can also be polled (`reconcile`): the listing's new items become
+//! events in the webhook's shape, with the id a webhook of the same resource
+//! gets, so the host's dedupe delivers whichever comes first, once.
 
-use crate::table::{InstantSpec, Table};
-use serde_json::Value;
-use weft_sdk::{ConnectorError, Event, HookRequest};
+use crate::table::{Fetch, InstantSpec, Reconcile, Table};
+use serde_json::{Map, Value};
+use weft_sdk::{CallContext, ConnectorError, Event, HookRequest, PollRequest, PollResponse, Transport};
 
 /// The events `request` means: none when a filter does not match, else one.
 pub fn transform(table: &Table, request: &HookRequest) -> Result<Vec<Event>, ConnectorError> {
@@ -23,13 +28,104 @@ pub fn transform(table: &Table, request: &HookRequest) -> Result<Vec<Event>, Con
         return Ok(Vec::new());
     }
     let text = |field: &str| request.payload.get(field).and_then(Value::as_str).map(str::to_string);
-    // GHL's webhook id names one delivery of one change; without it, the
-    // resource, the event type and the time do.
-    let id = text("webhookId").unwrap_or_else(|| {
+    // A reconciled trigger's event is the resource, whichever way it came;
+    // otherwise GHL's webhook id names one delivery of one change, and
+    // without it the resource, the event type and the time do.
+    let reconciled = spec.reconcile.as_ref().and_then(|r| id_at(&request.payload, &r.id));
+    let id = reconciled.or_else(|| text("webhookId")).unwrap_or_else(|| {
         format!("{}:{}:{}", request.event_type, text("id").unwrap_or_default(), text("timestamp").unwrap_or_default())
     });
     let occurred_at = text("timestamp").or_else(|| text("dateUpdated")).or_else(|| text("dateAdded"));
     Ok(vec![Event { id, occurred_at, data: request.payload.clone() }])
+}
+
+/// One reconciling poll of instant trigger `spec`: its listing's new items,
+/// in the webhook's shape, through the same filters.
+pub(crate) fn reconcile(
+    t: &(impl Transport + ?Sized),
+    table: &Table,
+    ctx: &CallContext,
+    req: &PollRequest,
+    spec: &InstantSpec,
+) -> Result<PollResponse, ConnectorError> {
+    let rec = spec.reconcile.as_ref().ok_or_else(|| {
+        ConnectorError::invalid(
+            "trigger",
+            format!("`{}` is instant: its events come from webhooks, and the API has no listing to poll", spec.key),
+        )
+    })?;
+    let input = weft_sdk::input_object(&req.input)?;
+    // The listing is read whole and filtered here: the filters name payload
+    // fields, not the list operation's parameters.
+    let listing = PollRequest {
+        trigger: rec.trigger.clone(),
+        input: "{}".into(),
+        cursor: req.cursor.clone(),
+        meta: req.meta.clone(),
+    };
+    let mut response = crate::trigger::poll(t, table, ctx, &listing)?;
+    let location = ctx.fact("locationId");
+    let event_type = spec.event_types.first().map(String::as_str).unwrap_or_default();
+    let mut events = Vec::with_capacity(response.events.len());
+    for event in std::mem::take(&mut response.events) {
+        let item = match &rec.fetch {
+            Some(fetch) => whole(t, table, ctx, fetch, &event.id)?.unwrap_or(event.data),
+            None => event.data,
+        };
+        let payload = as_payload(rec, item, event_type, location);
+        if passes(spec, &input, &payload) {
+            let id = id_at(&payload, &rec.id).unwrap_or(event.id);
+            events.push(Event { id, occurred_at: event.occurred_at, data: payload });
+        }
+    }
+    response.events = events;
+    Ok(response)
+}
+
+/// Item `id` read whole with `fetch`; `None` when it is gone since it was
+/// listed (its listed fields stand in).
+fn whole(
+    t: &(impl Transport + ?Sized),
+    table: &Table,
+    ctx: &CallContext,
+    fetch: &Fetch,
+    id: &str,
+) -> Result<Option<Value>, ConnectorError> {
+    let op = table.operation(&fetch.operation).ok_or_else(|| {
+        ConnectorError::internal(format!("the reconciling fetch names an unknown operation `{}`", fetch.operation))
+    })?;
+    let input = Map::from_iter([(fetch.field.clone(), Value::String(id.to_string()))]);
+    match crate::response::call(t, table, op, ctx, &input, &crate::request::Overrides::default()) {
+        Ok(answer) => Ok(answer.pointer(&fetch.entity).filter(|v| v.is_object()).cloned()),
+        Err(ConnectorError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A listed item as the webhook about it would carry it: under `wrap` when
+/// the webhook nests it, with the webhook's `type` and (unless it has one)
+/// `locationId`.
+fn as_payload(rec: &Reconcile, item: Value, event_type: &str, location: Option<&str>) -> Value {
+    let mut payload = match (&rec.wrap, item) {
+        (Some(field), item) => Map::from_iter([(field.clone(), item)]),
+        (None, Value::Object(fields)) => fields,
+        (None, other) => Map::from_iter([("item".to_string(), other)]),
+    };
+    // As in GHL's payloads, `type` is the event's, whatever the resource calls its own.
+    payload.insert("type".into(), Value::String(event_type.to_string()));
+    if let Some(location) = location {
+        payload.entry("locationId").or_insert_with(|| Value::String(location.to_string()));
+    }
+    Value::Object(payload)
+}
+
+/// The text of the id at `pointer`, a string or a number.
+fn id_at(payload: &Value, pointer: &str) -> Option<String> {
+    match payload.pointer(pointer)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn passes(spec: &InstantSpec, input: &serde_json::Map<String, Value>, payload: &Value) -> bool {
@@ -64,6 +160,7 @@ mod tests {
                 key: "contact-tag-updated".into(),
                 event_types: vec!["ContactTagUpdate".into()],
                 filters: vec![InstantFilter { input: "tag".into(), payload: "/tags".into() }],
+                reconcile: None,
             }],
             ..Default::default()
         }

@@ -333,6 +333,45 @@ pub struct InstantSpec {
     /// Input fields a payload must match to become an event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<InstantFilter>,
+    /// The listing a reconciling poll reads to catch what a lost webhook
+    /// missed, when the API has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile: Option<Reconcile>,
+}
+
+/// How a polled trigger's listing stands in for the webhooks of an instant
+/// one: its items are the resources the webhooks announce, so a webhook's
+/// event and a poll's carry the same id and the host delivers one of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Reconcile {
+    /// The polled trigger (of the same table) whose listing is read.
+    pub trigger: String,
+    /// A JSON pointer to the resource's id in a webhook payload (e.g. `/id`);
+    /// it is the event's id either way.
+    pub id: String,
+    /// The payload field a listed item sits under (e.g. `appointment`), when
+    /// the webhook does not carry the resource's fields at its top.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap: Option<String>,
+    /// Reads each new item whole, when the listing carries less of it than
+    /// the webhook does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<Fetch>,
+}
+
+/// "Read item `id` with operation `operation`, whose input field `field`
+/// takes the id; the item is at `entity` in its answer".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Fetch {
+    /// The operation (action key) that reads one item.
+    pub operation: String,
+    /// Its input field for the item's id.
+    pub field: String,
+    /// A JSON pointer to the item in its answer, e.g. `/contact`.
+    #[serde(default)]
+    pub entity: String,
 }
 
 /// "Only when the payload's `payload` is (or, for a list, holds) the input's `input`".

@@ -67,9 +67,12 @@ pub(crate) fn poll(
     ctx: &CallContext,
     req: &PollRequest,
 ) -> Result<PollResponse, ConnectorError> {
-    let spec = table.trigger(&req.trigger).ok_or_else(|| {
-        ConnectorError::invalid("trigger", format!("this connector has no trigger `{}`", req.trigger))
-    })?;
+    let Some(spec) = table.trigger(&req.trigger) else {
+        return match table.instant_trigger(&req.trigger) {
+            Some(instant) => crate::instant::reconcile(t, table, ctx, req, instant),
+            None => Err(ConnectorError::invalid("trigger", format!("this connector has no trigger `{}`", req.trigger))),
+        };
+    };
     let op = table
         .operation(&spec.operation)
         .ok_or_else(|| ConnectorError::internal(format!("trigger `{}` polls an unknown operation", spec.key)))?;
@@ -127,7 +130,7 @@ mod tests {
     use crate::table::{ListShape, Method, Operation, Paging, TriggerSpec};
     use serde_json::json;
     use std::cell::RefCell;
-    use weft_sdk::{PollMeta, Transport};
+    use weft_sdk::{HookRequest, PollMeta, Transport};
     use weft_sdk::{Request, Response, TransportError};
 
     /// A list API over items kept newest first, paged by `offset`/`limit`.
@@ -233,5 +236,54 @@ mod tests {
         assert_eq!(ids(&next), ["t1@2026-02-02T00:00:00Z"]);
         let bad = poll(&api, &table, &ctx, &request(Some("{not json".into()), false, 10)).expect_err("bad cursor");
         assert!(matches!(bad, ConnectorError::InvalidInput { field: Some(ref f), .. } if f == "cursor"));
+    }
+
+    #[test]
+    fn a_reconciled_instant_trigger_polls_the_listing_into_the_webhook_s_shape_and_ids() {
+        use crate::table::{InstantFilter, InstantSpec, Reconcile};
+        let thing = |id: u32, colour: &str| {
+            let mut item = item(id, "a");
+            item["colour"] = json!(colour);
+            item
+        };
+        let api = FakeList { items: RefCell::new(vec![thing(1, "red")]), requests: RefCell::new(vec![]) };
+        let ctx = CallContext::from_host("http://x", r#"{"locationId":"loc-1"}"#).expect("ctx");
+        let mut table = table(TriggerKind::New);
+        let mut spec = InstantSpec {
+            key: "thing-created".into(),
+            event_types: vec!["ThingCreate".into()],
+            filters: vec![InstantFilter { input: "colour".into(), payload: "/thing/colour".into() }],
+            reconcile: None,
+        };
+        table.instant = vec![spec.clone()];
+        let instant = |cursor: Option<String>, seed: bool, input: &str| PollRequest {
+            trigger: "thing-created".into(),
+            input: input.into(),
+            cursor,
+            meta: PollMeta { seed, limit: 10, since: None },
+        };
+        let refused = poll(&api, &table, &ctx, &instant(None, true, "{}")).expect_err("no listing");
+        assert!(refused.to_string().contains("thing-created"), "{refused}");
+
+        spec.reconcile =
+            Some(Reconcile { trigger: "t".into(), id: "/thing/id".into(), wrap: Some("thing".into()), fetch: None });
+        table.instant = vec![spec];
+        let seeded = poll(&api, &table, &ctx, &instant(None, true, r#"{"colour":"blue"}"#)).expect("seed");
+        assert!(seeded.events.is_empty());
+        api.items.borrow_mut().splice(0..0, [thing(3, "blue"), thing(2, "red")]);
+        let next = poll(&api, &table, &ctx, &instant(seeded.cursor, false, r#"{"colour":"blue"}"#)).expect("poll");
+        assert_eq!(ids(&next), ["t3"], "the filter holds for polled items too");
+        let data = &next.events[0].data;
+        assert_eq!((data["type"].as_str(), data["locationId"].as_str()), (Some("ThingCreate"), Some("loc-1")));
+        assert_eq!(data["thing"]["colour"], "blue");
+
+        let webhook = HookRequest {
+            trigger: "thing-created".into(),
+            input: "{}".into(),
+            event_type: "ThingCreate".into(),
+            payload: json!({"type": "ThingCreate", "webhookId": "w9", "thing": {"id": "t3"}}),
+        };
+        let events = crate::instant::transform(&table, &webhook).expect("transform");
+        assert_eq!(ids(&PollResponse { events, cursor: None, has_more: false }), ["t3"], "the same id as the poll's");
     }
 }

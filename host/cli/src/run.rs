@@ -43,6 +43,8 @@ struct Entry {
     #[serde(default)]
     input: Option<toml::Value>,
     interval_seconds: Option<u32>,
+    /// For an instant trigger that can: poll its listing every interval to catch lost webhooks (default true).
+    reconcile: Option<bool>,
     #[serde(default)]
     start: Option<String>,
     destination: String,
@@ -161,6 +163,7 @@ async fn upsert(
         connection,
         input,
         interval_secs: entry.interval_seconds,
+        reconcile: entry.reconcile,
         start: Start::parse(entry.start.as_deref().unwrap_or("now")).map_err(|e| format!("`{}`: {e}", entry.name))?,
         destination: Destination::parse(&entry.destination).map_err(|e| format!("`{}`: {e}", entry.name))?,
         webhook_secret: entry.webhook_secret.clone(),
@@ -170,8 +173,7 @@ async fn upsert(
             None => None,
         },
     };
-    let interval =
-        subscriptions::validate(&new, registry).map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
+    let checked = subscriptions::validate(&new, registry).map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
     subscriptions::check_destination(&new.destination, &host.destinations())
         .await
         .map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
@@ -179,7 +181,7 @@ async fn upsert(
     subscriptions::check_mapping(&mut new, registry, host.mapper())
         .await
         .map_err(|e| format!("subscription `{}`: {e}", entry.name))?;
-    let (built, shown_secret) = subscriptions::build(new, interval, vault);
+    let (built, shown_secret) = subscriptions::build(new, checked, vault);
     match store.subscription(&g.workspace, &entry.name).await.map_err(|e| e.to_string())? {
         Some(existing) if existing.connector != built.connector || existing.trigger != built.trigger => Err(format!(
             "subscription `{}` exists for {} / {}; give the new one another name",

@@ -165,10 +165,9 @@ impl HookRouter {
             let commit = PollCommit {
                 subscription: &sub.id,
                 events: &events,
-                cursor: sub.cursor.as_deref(),
                 seed: false,
                 deliver: sub.destination != Destination::Pull,
-                next_poll_at: sub.next_poll_at,
+                next: None,
                 seen_cap: self.seen_cap,
             };
             committed += self.store.commit_poll(&commit).await?.len();

@@ -169,4 +169,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     CREATE INDEX hook_receipts_pending ON hook_receipts (routed_at, seq);
     "#,
     ),
+    (
+        9,
+        "reconciling polls of instant triggers",
+        r#"
+    ALTER TABLE subscriptions ADD COLUMN reconcile INTEGER NOT NULL DEFAULT 0;
+    "#,
+    ),
 ];

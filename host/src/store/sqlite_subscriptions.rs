@@ -31,6 +31,7 @@ fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
         connection: row.try_get("connection")?,
         input: serde_json::from_str(&input).map_err(bad)?,
         interval_secs: row.try_get::<i64, _>("interval_secs")? as u32,
+        reconcile: row.try_get::<i64, _>("reconcile")? != 0,
         start: Start::parse(&start).map_err(bad)?,
         destination: serde_json::from_str(&destination).map_err(bad)?,
         webhook_secret: row.try_get("webhook_secret")?,
@@ -106,8 +107,8 @@ impl SubscriptionStore for SqliteStore {
         let result = sqlx::query(
             "INSERT INTO subscriptions (id, workspace, name, connector, trigger_key, connection, input, interval_secs, \
              start_point, destination, webhook_secret, state, state_reason, cursor, seeded, consecutive_failures, \
-             next_poll_at, mapping, destination_schema, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             next_poll_at, mapping, destination_schema, created_at, updated_at, reconcile) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.id)
         .bind(&s.workspace)
@@ -130,6 +131,7 @@ impl SubscriptionStore for SqliteStore {
         .bind(s.destination_schema.as_ref().map(Value::to_string))
         .bind(&s.created_at)
         .bind(&s.updated_at)
+        .bind(i64::from(s.reconcile))
         .execute(self.pool())
         .await;
         match result {
@@ -143,8 +145,8 @@ impl SubscriptionStore for SqliteStore {
     async fn update_subscription_spec(&self, s: &Subscription) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE subscriptions SET connection = ?, input = ?, interval_secs = ?, destination = ?, \
-             webhook_secret = COALESCE(?, webhook_secret), mapping = ?, destination_schema = ?, updated_at = ? \
-             WHERE id = ?",
+             webhook_secret = COALESCE(?, webhook_secret), mapping = ?, destination_schema = ?, updated_at = ?, \
+             reconcile = ? WHERE id = ?",
         )
         .bind(&s.connection)
         .bind(s.input.to_string())
@@ -154,6 +156,7 @@ impl SubscriptionStore for SqliteStore {
         .bind(&s.mapping)
         .bind(s.destination_schema.as_ref().map(Value::to_string))
         .bind(now())
+        .bind(i64::from(s.reconcile))
         .bind(&s.id)
         .execute(self.pool())
         .await?;
@@ -254,17 +257,19 @@ impl SubscriptionStore for SqliteStore {
         .bind(i64::from(c.seen_cap))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE subscriptions SET cursor = ?, seeded = 1, consecutive_failures = 0, next_poll_at = ?, \
-             last_success_at = ?, last_error = NULL, updated_at = ? WHERE id = ?",
-        )
-        .bind(c.cursor)
-        .bind(c.next_poll_at)
-        .bind(&stamp)
-        .bind(&stamp)
-        .bind(c.subscription)
-        .execute(&mut *tx)
-        .await?;
+        let update = match &c.next {
+            Some(next) => sqlx::query(
+                "UPDATE subscriptions SET cursor = ?, seeded = 1, consecutive_failures = 0, next_poll_at = ?, \
+                 last_success_at = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+            )
+            .bind(next.cursor)
+            .bind(next.at),
+            None => sqlx::query(
+                "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = ?, last_error = NULL, \
+                 updated_at = ? WHERE id = ?",
+            ),
+        };
+        update.bind(&stamp).bind(&stamp).bind(c.subscription).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(seqs)
     }

@@ -133,6 +133,9 @@ pub struct Subscription {
     pub input: Value,
     /// Seconds between polls, within the range the trigger and the host allow.
     pub interval_secs: u32,
+    /// For an instant trigger that can reconcile: whether it is also polled,
+    /// every `interval_secs`, to catch what a lost webhook missed.
+    pub reconcile: bool,
     /// Where the first poll starts; it matters only until the subscription is seeded.
     pub start: Start,
     /// Where its events are delivered.
@@ -280,16 +283,24 @@ pub struct PollCommit<'a> {
     pub subscription: &'a str,
     /// The events the poll returned, oldest first.
     pub events: &'a [NewEvent],
-    /// The trigger's cursor for the next poll; `None` when it keeps none.
-    pub cursor: Option<&'a str>,
     /// A seed records ids without delivering.
     pub seed: bool,
     /// Whether events go to the outbox (not for pull-only subscriptions).
     pub deliver: bool,
-    /// When to poll next, unix ms.
-    pub next_poll_at: i64,
+    /// The poll's cursor and schedule; `None` for events a webhook brought,
+    /// which leave the cursor, the schedule and the seeding to the polls.
+    pub next: Option<NextPoll<'a>>,
     /// The most ids kept in the dedupe set.
     pub seen_cap: u32,
+}
+
+/// What a poll leaves for the next one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NextPoll<'a> {
+    /// The trigger's cursor for the next poll; `None` when it keeps none.
+    pub cursor: Option<&'a str>,
+    /// When to poll next, unix ms.
+    pub at: i64,
 }
 
 /// A failed poll.

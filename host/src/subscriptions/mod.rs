@@ -66,6 +66,9 @@ pub struct NewSubscription {
     pub input: Value,
     /// Seconds between polls; `None` for the trigger's default.
     pub interval_secs: Option<u32>,
+    /// Whether an instant trigger's reconciling poll runs; `None` for yes
+    /// where the trigger has one. Only such triggers take `Some(true)`.
+    pub reconcile: Option<bool>,
     /// Where the first poll starts; the trigger must offer this start point.
     pub start: Start,
     /// Where its events go.
@@ -83,8 +86,20 @@ pub const MIN_INTERVAL_SECS: u32 = 60;
 /// The longest interval a builder may choose, in seconds, unless the trigger's minimum is longer.
 pub const MAX_INTERVAL_SECS: u32 = 15 * 60;
 
+/// The longest interval of a reconciling poll, in seconds: a day.
+pub const MAX_RECONCILE_SECS: u32 = 24 * 3600;
+
+/// What checking a new subscription settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Seconds between polls.
+    pub interval_secs: u32,
+    /// Whether an instant trigger's reconciling poll runs.
+    pub reconcile: bool,
+}
+
 /// Checks a new subscription against the connector's manifest.
-pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, SubscriptionError> {
+pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<Checked, SubscriptionError> {
     let invalid = |m: String| SubscriptionError::Invalid(m);
     let connector =
         registry.get(&new.connector).ok_or_else(|| invalid(format!("no connector `{}` is loaded", new.connector)))?;
@@ -95,13 +110,27 @@ pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, Subsc
     crate::names::NameKind::Subscription.check(&new.name).map_err(|e| invalid(e.to_string()))?;
     let schema = crate::schema::Schema::compile(&trigger.input_schema).map_err(invalid)?;
     schema.check(&new.input).map_err(|p| invalid(format!("invalid input: {}", crate::schema::describe(&p))))?;
+    let reconcile = match new.reconcile {
+        Some(true) if !trigger.reconciles() => {
+            return Err(invalid(format!(
+                "`{}` cannot reconcile: {}",
+                new.trigger,
+                if trigger.is_instant() {
+                    "the API lists nothing its webhooks announce, so only webhooks bring its events"
+                } else {
+                    "it is polled already; `reconcile` is for instant triggers"
+                }
+            )));
+        }
+        wanted => wanted.unwrap_or(true) && trigger.reconciles(),
+    };
     let interval = new.interval_secs.unwrap_or(trigger.poll.default_interval_seconds);
     let floor = MIN_INTERVAL_SECS.max(trigger.poll.min_interval_seconds);
-    if interval < floor || interval > MAX_INTERVAL_SECS.max(floor) {
+    let ceiling = if trigger.reconciles() { MAX_RECONCILE_SECS } else { MAX_INTERVAL_SECS.max(floor) };
+    if interval < floor || interval > ceiling {
         return Err(invalid(format!(
-            "interval {interval} s is out of range: `{}` polls every {floor} to {} s",
-            new.trigger,
-            MAX_INTERVAL_SECS.max(floor)
+            "interval {interval} s is out of range: `{}` polls every {floor} to {ceiling} s",
+            new.trigger
         )));
     }
     let wanted = match new.start {
@@ -112,7 +141,7 @@ pub fn validate(new: &NewSubscription, registry: &Registry) -> Result<u32, Subsc
     if !trigger.start_points.contains(&wanted) {
         return Err(invalid(format!("`{}` cannot start from `{}`", new.trigger, new.start.as_text())));
     }
-    Ok(interval)
+    Ok(Checked { interval_secs: interval, reconcile })
 }
 
 /// Checks a subscription's mapping and destination schema before it is
@@ -161,7 +190,7 @@ pub async fn check_destination(
 }
 
 /// Builds the stored form of a validated subscription.
-pub fn build(new: NewSubscription, interval_secs: u32, vault: &Vault) -> (Subscription, Option<String>) {
+pub fn build(new: NewSubscription, checked: Checked, vault: &Vault) -> (Subscription, Option<String>) {
     let id = hex::encode(rand::random::<[u8; 12]>());
     let (secret, shown) = match (&new.destination, new.webhook_secret) {
         (Destination::Webhook { .. }, Some(secret)) => (Some(vault.seal(secret.as_bytes(), &id)), None),
@@ -180,7 +209,8 @@ pub fn build(new: NewSubscription, interval_secs: u32, vault: &Vault) -> (Subscr
         trigger: new.trigger,
         connection: new.connection,
         input: new.input,
-        interval_secs,
+        interval_secs: checked.interval_secs,
+        reconcile: checked.reconcile,
         start: new.start,
         destination: new.destination,
         webhook_secret: secret,

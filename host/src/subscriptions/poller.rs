@@ -4,7 +4,7 @@
 use super::scheduler::Scheduler;
 use crate::error::{CallError, ConnectorFailure};
 use crate::runtime::PollMeta;
-use crate::store::{Destination, NewEvent, PollCommit, PollFailure, Start, Subscription, SubscriptionState};
+use crate::store::{Destination, NewEvent, NextPoll, PollCommit, PollFailure, Start, Subscription, SubscriptionState};
 use std::time::{Duration, Instant};
 
 /// What a turn did.
@@ -60,8 +60,12 @@ impl Scheduler {
         let Some(connector) = self.registry.get(&sub.connector) else {
             return self.fail(sub, &format!("the connector `{}` is not loaded", sub.connector), true, report).await;
         };
-        if connector.manifest.trigger(&sub.trigger).is_some_and(|t| t.is_instant()) {
-            // Its events come from webhooks (`hooks::router`); nothing to poll.
+        if connector
+            .manifest
+            .trigger(&sub.trigger)
+            .is_some_and(|t| t.is_instant() && !(t.reconciles() && sub.reconcile))
+        {
+            // Its events come from webhooks (`hooks::router`) alone; nothing to poll.
             return self.rest_instant(sub, report).await;
         }
         let connection = match self.resolver.resolve(&sub.workspace, &sub.connection, &connector.manifest).await {
@@ -95,10 +99,9 @@ impl Scheduler {
             let commit = PollCommit {
                 subscription: &sub.id,
                 events: &events,
-                cursor: outcome.cursor.as_deref(),
                 seed,
                 deliver: sub.destination != Destination::Pull,
-                next_poll_at: self.next_poll(sub),
+                next: Some(NextPoll { cursor: outcome.cursor.as_deref(), at: self.next_poll(sub) }),
                 seen_cap: self.settings.seen_cap,
             };
             match self.store.commit_poll(&commit).await {
@@ -136,10 +139,9 @@ impl Scheduler {
         let commit = PollCommit {
             subscription: &sub.id,
             events: &[],
-            cursor: sub.cursor.as_deref(),
             seed: !sub.seeded,
             deliver: false,
-            next_poll_at: now_ms() + 24 * 3600 * 1000,
+            next: Some(NextPoll { cursor: sub.cursor.as_deref(), at: now_ms() + 24 * 3600 * 1000 }),
             seen_cap: self.settings.seen_cap,
         };
         if let Err(e) = self.store.commit_poll(&commit).await {

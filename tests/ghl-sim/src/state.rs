@@ -77,6 +77,9 @@ pub(crate) struct State {
     pub(crate) resources: crate::generic::Store,
     /// Where the app's webhooks go.
     pub(crate) webhook_url: Option<String>,
+    /// How many of the next webhooks sent after API changes are lost, as
+    /// when GHL's delivery fails for good.
+    pub(crate) webhooks_to_lose: u32,
     last_stamp_ms: i64,
     id_counter: u32,
 }

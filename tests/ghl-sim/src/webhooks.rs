@@ -120,6 +120,12 @@ impl Sim {
         self.lock().webhook_url = Some(url.to_string());
     }
 
+    /// Loses the next `count` webhooks the API's changes send, as when GHL
+    /// gives up delivering them.
+    pub fn lose_next_webhooks(&self, count: u32) {
+        self.lock().webhooks_to_lose = count;
+    }
+
     /// Sends one webhook to the registered URL, as `delivery` says.
     pub async fn send_webhook(&self, event: &WebhookEvent, delivery: &Delivery) -> Result<Sent, String> {
         let url = self.lock().webhook_url.clone().ok_or("no webhook URL is registered (POST /_sim/webhooks)")?;
@@ -131,10 +137,11 @@ impl Sim {
         let timestamp = jiff::Timestamp::now()
             .checked_add(jiff::SignedDuration::from_secs(delivery.timestamp_offset_secs))
             .map_err(|e| e.to_string())?;
-        let mut payload = Map::new();
+        // The event's type and location win over the resource's own fields
+        // of those names (a contact has a `type` of its own).
+        let mut payload = event.data.clone();
         payload.insert("type".into(), json!(event.event_type));
         payload.insert("locationId".into(), json!(event.location_id));
-        payload.extend(event.data.clone());
         payload.insert("webhookId".into(), json!(webhook_id));
         payload.insert("timestamp".into(), json!(timestamp.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()));
         let body = Value::Object(payload).to_string();
@@ -159,40 +166,77 @@ impl Sim {
     }
 }
 
-/// Sends the webhook GHL sends after a change the API made, when an app's
-/// URL is registered: `ContactTagUpdate` after tags are added to a contact.
+/// The webhook GHL sends after a change the API made, in its documented
+/// shape: a contact created or tagged, a note or task added, an opportunity
+/// created or moved (stage, status), an appointment booked. `answer` is
+/// the API's answer, holding the resource as stored.
+fn event_after(
+    op: &crate::described::DescribedOperation,
+    path: &Map<String, Value>,
+    request: &Value,
+    answer: Option<&Value>,
+) -> Option<(&'static str, Map<String, Value>)> {
+    let entity = || {
+        let pointer = op.resource.as_ref().and_then(|r| r.entity.as_deref()).unwrap_or_default();
+        answer.and_then(|a| a.pointer(pointer)).and_then(Value::as_object).cloned().unwrap_or_default()
+    };
+    let with_contact = |mut fields: Map<String, Value>| {
+        fields.entry("contactId").or_insert_with(|| path.get("contactId").cloned().unwrap_or(Value::Null));
+        fields
+    };
+    let asked = |field: &str| request.get(field).is_some_and(|v| !v.is_null());
+    Some(match (op.method.as_str(), op.path.as_str()) {
+        ("POST", "/contacts/{contactId}/tags") => (
+            "ContactTagUpdate",
+            Map::from_iter([
+                ("id".to_string(), path.get("contactId").cloned().unwrap_or(Value::Null)),
+                ("tags".to_string(), request.get("tags").cloned().unwrap_or_else(|| json!([]))),
+            ]),
+        ),
+        ("POST", "/contacts/") => ("ContactCreate", entity()),
+        ("POST", "/contacts/{contactId}/notes") => ("NoteCreate", with_contact(entity())),
+        ("POST", "/contacts/{contactId}/tasks") => ("TaskCreate", with_contact(entity())),
+        ("POST", "/opportunities/") => ("OpportunityCreate", entity()),
+        ("PUT", "/opportunities/{id}") if asked("pipelineStageId") => ("OpportunityStageUpdate", entity()),
+        ("PUT", "/opportunities/{id}") if asked("status") => ("OpportunityStatusUpdate", entity()),
+        ("POST", "/calendars/events/appointments") => {
+            ("AppointmentCreate", Map::from_iter([("appointment".to_string(), Value::Object(entity()))]))
+        }
+        _ => return None,
+    })
+}
+
+/// Sends the webhook GHL sends after a change the API made (see
+/// [`event_after`]), when an app's URL is registered; one of the next
+/// `webhooks_to_lose` is lost instead.
 pub(crate) fn after_change(
     sim: &Sim,
     op: &crate::described::DescribedOperation,
     path: &Map<String, Value>,
     request: &Value,
+    answer: Option<&Value>,
     location: &str,
 ) {
     if sim.lock().webhook_url.is_none() || location.is_empty() {
         return;
     }
-    let event = match (op.method.as_str(), op.path.as_str()) {
-        ("POST", "/contacts/{contactId}/tags") => WebhookEvent {
-            event_type: "ContactTagUpdate".into(),
-            location_id: location.into(),
-            data: [
-                ("id".to_string(), path.get("contactId").cloned().unwrap_or(Value::Null)),
-                ("tags".to_string(), request.get("tags").cloned().unwrap_or_else(|| json!([]))),
-            ]
-            .into_iter()
-            .collect(),
-        },
-        _ => return,
+    let Some((event_type, data)) = event_after(op, path, request, answer) else { return };
+    let event = WebhookEvent { event_type: event_type.into(), location_id: location.into(), data };
+    let drop = {
+        let mut state = sim.lock();
+        let lose = state.webhooks_to_lose > 0;
+        state.webhooks_to_lose = state.webhooks_to_lose.saturating_sub(1);
+        lose
     };
     let sim = sim.clone();
     tokio::spawn(async move {
-        if let Err(e) = sim.send_webhook(&event, &Delivery::default()).await {
+        if let Err(e) = sim.send_webhook(&event, &Delivery { drop, ..Delivery::default() }).await {
             tracing::warn!("the simulator's webhook was not delivered: {e}");
         }
     });
 }
 
-/// `POST /_sim/webhooks {url}`, `GET /_sim/webhooks/keys`, `POST /_sim/webhooks/send {type, locationId, data, delivery}`.
+/// `POST /_sim/webhooks {url, loseNext}`, `GET /_sim/webhooks/keys`, `POST /_sim/webhooks/send {type, locationId, data, delivery}`.
 pub(crate) fn routes() -> axum::Router<Sim> {
     use axum::Json;
     use axum::extract::State;
@@ -200,8 +244,12 @@ pub(crate) fn routes() -> axum::Router<Sim> {
     use axum::routing::{get, post};
 
     #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
     struct Register {
         url: String,
+        /// Lose this many of the next webhooks sent after API changes.
+        #[serde(default)]
+        lose_next: u32,
     }
     #[derive(Deserialize)]
     struct Send {
@@ -215,6 +263,7 @@ pub(crate) fn routes() -> axum::Router<Sim> {
             "/_sim/webhooks",
             post(|State(sim): State<Sim>, Json(r): Json<Register>| async move {
                 sim.set_webhook_url(&r.url);
+                sim.lose_next_webhooks(r.lose_next);
                 StatusCode::NO_CONTENT
             }),
         )

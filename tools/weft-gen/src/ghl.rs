@@ -135,7 +135,8 @@ pub fn outputs(root: &Path, specs_dir: &Path) -> Result<Vec<(PathBuf, String)>, 
         let specs: Vec<PathBuf> = group.specs.iter().map(|s| specs_dir.join(s)).collect();
         let mut generated = generate(&specs, &overlay)?;
         for hook in &group.webhook {
-            let (trigger, spec) = crate::webhooks::instant_trigger(root, hook)?;
+            let (trigger, spec) =
+                crate::webhooks::instant_trigger(root, hook, &generated.table, &generated.manifest.actions)?;
             generated.manifest.triggers.push(trigger);
             generated.table.instant.push(spec);
         }

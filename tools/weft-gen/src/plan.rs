@@ -256,7 +256,15 @@ pub(crate) fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result
                 .unwrap_or_else(|| "id".into()),
         }),
         None => {
-            shape::detect_resource(src.method, &src.path, read, list.as_ref().map(|(s, _)| s), faithful_answer.as_ref())
+            let list = list.as_ref().map(|(s, _)| s);
+            shape::detect_resource(
+                src.method,
+                &src.path,
+                read,
+                &overlay.rules.read_segments,
+                list,
+                faithful_answer.as_ref(),
+            )
         }
     };
 

@@ -224,11 +224,14 @@ pub(crate) fn entity_in(answer: &Value) -> Option<(String, String)> {
     }
 }
 
-/// The resource an operation acts on, from its path, method and shapes.
+/// The resource an operation acts on, from its path, method and shapes. A
+/// listing whose last segment is one of `read_segments` (`…/search`) lists
+/// its parent collection, whichever its method.
 pub(crate) fn detect_resource(
     method: Method,
     path: &str,
     read: bool,
+    read_segments: &[String],
     list: Option<&ListShape>,
     answer: Option<&Value>,
 ) -> Option<Resource> {
@@ -253,20 +256,22 @@ pub(crate) fn detect_resource(
         });
     }
     let collection = normalize(trimmed);
+    let parent = || collection.rsplit_once('/').map(|(p, _)| p.to_string()).filter(|p| !p.is_empty());
     match (method, list) {
-        (Method::Get, Some(shape)) => {
-            Some(Resource { collection, role: Role::List, id_param: None, entity: None, id_field: shape.id.clone() })
-        }
-        (Method::Post, Some(shape)) if read => {
-            let parent = collection.rsplit_once('/').map(|(p, _)| p.to_string()).filter(|p| !p.is_empty())?;
-            Some(Resource {
-                collection: parent,
-                role: Role::List,
-                id_param: None,
-                entity: None,
-                id_field: shape.id.clone(),
-            })
-        }
+        (Method::Get, Some(shape)) => Some(Resource {
+            collection: if read_segments.iter().any(|s| s == last) { parent()? } else { collection.clone() },
+            role: Role::List,
+            id_param: None,
+            entity: None,
+            id_field: shape.id.clone(),
+        }),
+        (Method::Post, Some(shape)) if read => Some(Resource {
+            collection: parent()?,
+            role: Role::List,
+            id_param: None,
+            entity: None,
+            id_field: shape.id.clone(),
+        }),
         (Method::Post, _) if !read => entity.map(|(pointer, id)| Resource {
             collection,
             role: Role::Create,
@@ -327,15 +332,24 @@ mod tests {
     #[test]
     fn resources_come_from_paths_and_answers() {
         let answer = json!({"properties": {"contact": item()}});
-        let get = detect_resource(Method::Get, "/contacts/{contactId}", true, None, Some(&answer)).expect("get");
+        let get = detect_resource(Method::Get, "/contacts/{contactId}", true, &[], None, Some(&answer)).expect("get");
         assert_eq!(
             (get.collection.as_str(), get.role, get.entity.as_deref()),
             ("/contacts", Role::Get, Some("/contact"))
         );
-        let create = detect_resource(Method::Post, "/contacts/", false, None, Some(&answer)).expect("create");
+        let create = detect_resource(Method::Post, "/contacts/", false, &[], None, Some(&answer)).expect("create");
         assert_eq!((create.collection.as_str(), create.role), ("/contacts", Role::Create));
-        let notes =
-            detect_resource(Method::Delete, "/contacts/{contactId}/notes/{id}", false, None, None).expect("delete");
+        let notes = detect_resource(Method::Delete, "/contacts/{contactId}/notes/{id}", false, &[], None, None)
+            .expect("delete");
         assert_eq!((notes.collection.as_str(), notes.id_param.as_deref()), ("/contacts/{}/notes", Some("id")));
+        let shape =
+            ListShape { items: "/opportunities".into(), id: "id".into(), created: None, updated: None, label: None };
+        let verbs = ["search".to_string()];
+        let search = detect_resource(Method::Get, "/opportunities/search", true, &verbs, Some(&shape), None);
+        assert_eq!(
+            search.map(|r| (r.collection, r.role)),
+            Some(("/opportunities".into(), Role::List)),
+            "a GET search lists its parent"
+        );
     }
 }

@@ -45,10 +45,16 @@ pub(crate) struct CreateSubscription {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub input: Option<Value>,
-    /// Seconds between polls (60 to 900, never below the trigger's minimum); default: the trigger's.
+    /// Seconds between polls (60 to 900, never below the trigger's minimum;
+    /// up to 86,400 for a reconciling poll); default: the trigger's.
     #[serde(default, deserialize_with = "crate::server::lenient::option_u32")]
-    #[schema(minimum = 60, maximum = 900)]
+    #[schema(minimum = 60, maximum = 86400)]
     pub interval_seconds: Option<u32>,
+    /// For an instant trigger whose manifest says `reconcile`: also poll its
+    /// listing every `intervalSeconds` to catch what a lost webhook missed
+    /// (default true); `true` is refused for any other trigger.
+    #[serde(default)]
+    pub reconcile: Option<bool>,
     /// `now` (default), `all`, or an RFC 3339 time.
     #[serde(default)]
     #[schema(pattern = r"^(now|all|[0-9]{4}-[0-9]{2}-[0-9]{2}T.+)$")]
@@ -119,6 +125,7 @@ async fn create_subscription(
         connection: body.connection,
         input: body.input.unwrap_or_else(|| Value::Object(Default::default())),
         interval_secs: body.interval_seconds,
+        reconcile: body.reconcile,
         start: Start::parse(body.start.as_deref().unwrap_or("now"))
             .map_err(|e| Problem::invalid(e).with_field(Some("/start".into())))?,
         destination: Destination::parse(&body.destination)
@@ -133,11 +140,11 @@ async fn create_subscription(
         )
         .with_field(Some("/destination".into())));
     }
-    let interval = subscriptions::validate(&new, &state.registry)?;
+    let checked = subscriptions::validate(&new, &state.registry)?;
     subscriptions::check_destination(&new.destination, &state.destinations).await?;
     let mut new = new;
     subscriptions::check_mapping(&mut new, &state.registry, &state.mapper).await?;
-    let (subscription, webhook_secret) = subscriptions::build(new, interval, &state.vault);
+    let (subscription, webhook_secret) = subscriptions::build(new, checked, &state.vault);
     state.store.insert_subscription(&subscription).await?;
     Ok((StatusCode::CREATED, Json(CreatedSubscription { subscription, webhook_secret })))
 }
@@ -186,6 +193,7 @@ async fn change_subscription(
         connection: sub.connection.clone(),
         input: sub.input.clone(),
         interval_secs: Some(sub.interval_secs),
+        reconcile: Some(sub.reconcile),
         start: sub.start.clone(),
         destination: sub.destination.clone(),
         webhook_secret: None,

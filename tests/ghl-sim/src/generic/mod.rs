@@ -119,9 +119,9 @@ pub(crate) async fn handle(
         return not_found();
     };
     match serve(&sim, op, path_params.clone(), raw.as_deref(), &headers, &body) {
-        Ok((response, request, location)) => {
+        Ok(Served { response, request, answer, location }) => {
             if response.status().is_success() {
-                crate::webhooks::after_change(&sim, op, &path_params, &request, &location);
+                crate::webhooks::after_change(&sim, op, &path_params, &request, answer.as_ref(), &location);
             }
             response
         }
@@ -148,6 +148,17 @@ impl Call<'_> {
     }
 }
 
+/// A request answered: what a webhook about the change needs besides the response.
+struct Served {
+    response: Response,
+    /// The request's body, after checks.
+    request: Value,
+    /// The answer's JSON, when it has one.
+    answer: Option<Value>,
+    /// The token's location; empty for an agency token.
+    location: String,
+}
+
 fn serve(
     sim: &Sim,
     op: &'static DescribedOperation,
@@ -155,7 +166,7 @@ fn serve(
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Response, Value, String), ApiError> {
+) -> Result<Served, ApiError> {
     check_version(op, headers)?;
     let token = bearer_token(headers).ok_or(ApiError::InvalidToken)?;
     let grant = sim.grant(token).ok_or(ApiError::InvalidToken)?;
@@ -176,7 +187,9 @@ fn serve(
         Some(Role::List) => store::list(sim, &call),
         None => render::plain(&call),
     };
-    Ok((respond(op, answer), call.body, location))
+    let changed = matches!(op.method.as_str(), "POST" | "PUT") && answer.is_some();
+    let kept = if changed { answer.clone() } else { None };
+    Ok(Served { response: respond(op, answer), request: call.body, answer: kept, location })
 }
 
 fn respond(op: &DescribedOperation, answer: Option<Value>) -> Response {
