@@ -2,7 +2,8 @@
 # The whole test suite. Installs what it needs when missing: the wasm32-wasip2
 # target, schemathesis (pinned, from PyPI, in a venv under ~/.cache/weft) for
 # the OpenAPI conformance run, Debian's chromium for the console's browser
-# test, and the console's npm packages (pinned in console/package-lock.json),
+# test, Debian's postgresql server for the store's tests on PostgreSQL, and
+# the console's npm packages (pinned in console/package-lock.json),
 # from which scripts/console.sh builds the console weft serve embeds. The test
 # build compiles the connector components from source.
 set -euo pipefail
@@ -25,6 +26,13 @@ if ! command -v chromium >/dev/null; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
 fi
 export WEFT_CHROMIUM="${WEFT_CHROMIUM:-$(command -v chromium)}"
+
+# PostgreSQL's server binaries, for the store tests' throw-away clusters.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  echo "installing postgresql (Debian's) for the store's PostgreSQL tests" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq postgresql >/dev/null
+fi
 scripts/console.sh
 
 cargo test --workspace "$@"

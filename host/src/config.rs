@@ -60,6 +60,19 @@ pub struct HostConfig {
     pub mapping: crate::mapping::MappingLimits,
     /// The apps whose webhooks `weft serve` receives (`[hooks.<app>]`), for instant triggers.
     pub hooks: BTreeMap<String, crate::hooks::HookApp>,
+    /// Where the state lives (`[store]`).
+    pub store: StoreSettings,
+}
+
+/// `[store]`: the database.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// A database URL: `postgres://user:password@host/db` for several weft
+    /// processes sharing the work, or `sqlite://PATH`; `None`: the SQLite
+    /// file `weft.db` in the data directory. Kept out of logs (it may hold a
+    /// password).
+    pub url: Option<crate::Secret>,
 }
 
 /// `[server]`: where `weft serve` listens and what it serves.
@@ -129,6 +142,7 @@ impl Default for HostConfig {
             egress: EgressConfig::default(),
             static_hosts: HashMap::new(),
             data_dir: None,
+            store: StoreSettings::default(),
             scheduler: Default::default(),
             delivery: Default::default(),
             server: Default::default(),
@@ -157,7 +171,7 @@ impl HostConfig {
 
     /// Environment overrides, for containers and service managers:
     /// `WEFT_LISTEN`, `WEFT_CONNECTORS_DIR`, `WEFT_PUBLIC_URL`,
-    /// `WEFT_LOG_FORMAT`, `WEFT_ADMIN_KEY`, `WEFT_DATA_DIR`, `WEFT_ALLOW_LOOPBACK`.
+    /// `WEFT_LOG_FORMAT`, `WEFT_ADMIN_KEY`, `WEFT_DATA_DIR`, `WEFT_DATABASE_URL`, `WEFT_ALLOW_LOOPBACK`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
         if let Some(v) = var("WEFT_LISTEN") {
             self.server.listen = v;
@@ -180,6 +194,9 @@ impl HostConfig {
         }
         if let Some(v) = var("WEFT_DATA_DIR") {
             self.data_dir = Some(v.into());
+        }
+        if let Some(v) = var("WEFT_DATABASE_URL").filter(|v| !v.trim().is_empty()) {
+            self.store.url = Some(crate::Secret::new(v));
         }
         if let Some(v) = var("WEFT_ALLOW_LOOPBACK") {
             self.egress.allow_loopback = !matches!(v.as_str(), "" | "0" | "false" | "no" | "off");

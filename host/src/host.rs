@@ -8,7 +8,7 @@ use crate::config::HostConfig;
 use crate::connections::Connections;
 use crate::error::LoadError;
 use crate::runtime::{LoadedConnector, Registry, Runtime};
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{SqlStore, StoreError, StoreLocation};
 use crate::subscriptions::{ConnectionResolver, Deliverer, DelivererParts, Scheduler, StoredConnections};
 use crate::vault::{KeySource, Vault, VaultError};
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ pub struct Host {
     config: HostConfig,
     data_dir: PathBuf,
     runtime: Arc<Runtime>,
-    store: Arc<SqliteStore>,
+    store: Arc<SqlStore>,
     vault: Arc<Vault>,
     connections: Arc<Connections>,
     registry: Arc<Registry>,
@@ -121,10 +121,17 @@ impl HostBuilder {
     pub async fn open(self) -> Result<Host, HostError> {
         let config = self.config;
         let data_dir = config.data_dir.clone().ok_or(HostError::NoDataDir)?;
-        let lock = lock_data_dir(&data_dir, self.exclusive)?;
+        let location = match &config.store.url {
+            Some(url) => StoreLocation::parse(url.expose())?,
+            None => StoreLocation::File(data_dir.join("weft.db")),
+        };
+        // A SQLite file has one writer process; a server database is shared
+        // by design, and the data directory then holds only the master key.
+        let exclusive = self.exclusive && matches!(location, StoreLocation::File(_));
+        let lock = lock_data_dir(&data_dir, exclusive)?;
         let runtime = Arc::new(Runtime::new(config.runtime()).map_err(HostError::Runtime)?);
         let mapper = Arc::new(crate::mapping::LazyMapper::new(runtime.clone(), config.mapping.clone()));
-        let store = Arc::new(SqliteStore::open(&data_dir.join("weft.db")).await?);
+        let store = Arc::new(SqlStore::open(&location).await?);
         let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
         let connections = Connections::new(
             store.clone(),
@@ -241,7 +248,7 @@ impl Host {
     }
 
     /// The database.
-    pub fn store(&self) -> &Arc<SqliteStore> {
+    pub fn store(&self) -> &Arc<SqlStore> {
         &self.store
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use weft::connections::{Connections, NewTokenConnection};
-use weft::store::{Destination, SqliteStore, Start, Subscription, SubscriptionState, SubscriptionStore};
+use weft::store::{Destination, SqlStore, Start, Subscription, SubscriptionState, SubscriptionStore};
 use weft::subscriptions::{self, Deliverer, NewSubscription, Registry, Scheduler};
 use weft::vault::Vault;
 use weft::{HostConfig, Runtime, Secret};
@@ -18,7 +18,7 @@ pub(crate) const TICK_MS: u64 = 40;
 
 pub(crate) struct Host {
     pub runtime: Arc<Runtime>,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<SqlStore>,
     pub vault: Arc<Vault>,
     pub registry: Arc<Registry>,
     pub scheduler: Arc<Scheduler>,

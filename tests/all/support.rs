@@ -145,8 +145,8 @@ pub(crate) async fn step_until(
 }
 
 /// The store of a data directory, opened beside (or after) a `weft run`.
-pub(crate) async fn open_store(data: &Path) -> weft::store::SqliteStore {
-    weft::store::SqliteStore::open(&data.join("weft.db")).await.expect("open the store")
+pub(crate) async fn open_store(data: &Path) -> weft::store::SqlStore {
+    weft::store::SqlStore::open_file(&data.join("weft.db")).await.expect("open the store")
 }
 
 /// A `[[subscription]]` of `new-tag` on the simulator's connection file.

@@ -28,6 +28,10 @@ pub(crate) struct Global {
     /// Where the database and the master key live [default: ~/.local/share/weft].
     #[arg(long, global = true, env = "WEFT_DATA_DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// The database: `postgres://…` for several weft processes sharing the
+    /// work, or `sqlite://PATH` [default: weft.db in the data directory].
+    #[arg(long, global = true, env = "WEFT_DATABASE_URL", hide_env_values = true)]
+    pub(crate) database: Option<String>,
     /// The workspace connections belong to.
     #[arg(long, global = true, default_value = "default", env = "WEFT_WORKSPACE")]
     pub(crate) workspace: String,
@@ -50,6 +54,9 @@ impl Global {
             config.cache_dir = Some(dir.clone());
         } else if config.cache_dir.is_none() {
             config.cache_dir = xdg_dir("XDG_CACHE_HOME", ".cache").map(|d| d.join("components"));
+        }
+        if let Some(url) = self.database.as_deref().filter(|u| !u.trim().is_empty()) {
+            config.store.url = Some(weft::Secret::new(url));
         }
         if let Some(dir) = &self.data_dir {
             config.data_dir = Some(dir.clone());

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use weft::store::{Destination, SqliteStore, Start, SubscriptionStore};
+use weft::store::{Destination, SqlStore, Start, SubscriptionStore};
 use weft::subscriptions::{self, ConnectionResolver, NewSubscription, StoredConnections};
 use weft::{Connection, ConnectorManifest, Host};
 
@@ -207,7 +207,7 @@ async fn upsert(
 }
 
 /// A live line per subscription on a terminal; nothing otherwise (the logs say it).
-async fn show_status(store: Arc<SqliteStore>, workspace: String, mut stopped: watch::Receiver<bool>) {
+async fn show_status(store: Arc<SqlStore>, workspace: String, mut stopped: watch::Receiver<bool>) {
     if !std::io::stderr().is_terminal() {
         return;
     }

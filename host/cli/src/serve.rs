@@ -6,7 +6,7 @@ use std::sync::Arc;
 use weft::Registry;
 use weft::Runtime;
 use weft::server::load_dir;
-use weft::store::{AccessStore, ApiKeyInfo, SqliteStore, new_api_key, parse_expiry};
+use weft::store::{AccessStore, ApiKeyInfo, SqlStore, new_api_key, parse_expiry};
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -57,7 +57,7 @@ async fn check(config: &weft::HostConfig) -> Result<(), String> {
     Ok(())
 }
 
-async fn open_store(g: &Global) -> Result<Arc<SqliteStore>, String> {
+async fn open_store(g: &Global) -> Result<Arc<SqlStore>, String> {
     Ok(g.open_host(false).await?.store().clone())
 }
 
@@ -153,7 +153,7 @@ pub(crate) async fn api_keys(g: &Global, command: ApiKeysCommand) -> Result<(), 
     Ok(())
 }
 
-async fn existing(store: &SqliteStore, workspace: &str) -> Result<(), String> {
+async fn existing(store: &SqlStore, workspace: &str) -> Result<(), String> {
     if store.workspace_exists(workspace).await.map_err(|e| e.to_string())? {
         Ok(())
     } else {

@@ -15,7 +15,7 @@ use crate::connections::Connections;
 use crate::host::{Host, Workers};
 use crate::runtime::{Registry, Runtime};
 use crate::secret::Secret;
-use crate::store::SqliteStore;
+use crate::store::SqlStore;
 use crate::vault::Vault;
 use axum::Router;
 use axum::routing::get;
@@ -36,7 +36,7 @@ pub struct AppState {
     /// The engine every call runs in.
     pub runtime: Arc<Runtime>,
     /// The database: workspaces, keys, connections, subscriptions and their outbox.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<SqlStore>,
     /// The connectors loaded, by id; reloading a component replaces its entry.
     pub registry: Arc<Registry>,
     /// The connections of every workspace, and their OAuth flow.

@@ -2,7 +2,7 @@
 //! database alone cannot be used to call the API.
 
 use super::StoreError;
-use super::sqlite::SqliteStore;
+use super::sql::SqlStore;
 use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::Row;
@@ -57,7 +57,7 @@ pub struct ConsoleSession {
     pub expires_at: i64,
 }
 
-/// Durable state of workspaces and their API keys; [`SqliteStore`] implements it.
+/// Durable state of workspaces and their API keys; [`SqlStore`] implements it.
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     /// Creates a workspace; `Conflict` when the name is taken.
@@ -84,9 +84,9 @@ pub trait AccessStore: Send + Sync {
 }
 
 #[async_trait]
-impl AccessStore for SqliteStore {
+impl AccessStore for SqlStore {
     async fn create_workspace(&self, name: &str) -> Result<(), StoreError> {
-        let result = sqlx::query("INSERT INTO workspaces (name, created_at) VALUES (?, ?)")
+        let result = sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ($1, $2)")
             .bind(name)
             .bind(jiff::Timestamp::now().to_string())
             .execute(self.pool())
@@ -104,7 +104,7 @@ impl AccessStore for SqliteStore {
     }
 
     async fn workspace_exists(&self, name: &str) -> Result<bool, StoreError> {
-        let found: Option<String> = sqlx::query_scalar("SELECT name FROM workspaces WHERE name = ?")
+        let found: Option<String> = sqlx::query_scalar("SELECT name FROM workspaces WHERE name = $1")
             .bind(name)
             .fetch_optional(self.pool())
             .await?;
@@ -113,7 +113,7 @@ impl AccessStore for SqliteStore {
 
     async fn insert_api_key(&self, key: &ApiKeyInfo, hash: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO api_keys (id, workspace, hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, workspace, hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&key.id)
         .bind(&key.workspace)
@@ -129,7 +129,7 @@ impl AccessStore for SqliteStore {
     async fn workspace_of_key(&self, hash: &str) -> Result<Option<String>, StoreError> {
         let now = jiff::Timestamp::now().as_second();
         Ok(sqlx::query_scalar(
-            "SELECT workspace FROM api_keys WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+            "SELECT workspace FROM api_keys WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(hash)
         .bind(now)
@@ -139,7 +139,7 @@ impl AccessStore for SqliteStore {
 
     async fn api_keys(&self, workspace: &str) -> Result<Vec<ApiKeyInfo>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, workspace, label, created_at, expires_at, revoked_at FROM api_keys WHERE workspace = ? ORDER BY created_at",
+            "SELECT id, workspace, label, created_at, expires_at, revoked_at FROM api_keys WHERE workspace = $1 ORDER BY created_at",
         )
         .bind(workspace)
         .fetch_all(self.pool())
@@ -160,7 +160,7 @@ impl AccessStore for SqliteStore {
 
     async fn revoke_api_key(&self, workspace: &str, id: &str) -> Result<bool, StoreError> {
         let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL")
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE workspace = $2 AND id = $3 AND revoked_at IS NULL")
                 .bind(jiff::Timestamp::now().as_second())
                 .bind(workspace)
                 .bind(id)
@@ -171,8 +171,8 @@ impl AccessStore for SqliteStore {
 
     async fn insert_session(&self, hash: &str, session: &ConsoleSession) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_second();
-        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?").bind(now).execute(self.pool()).await?;
-        sqlx::query("INSERT INTO console_sessions (hash, workspace, admin, key_hash, csrf, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1").bind(now).execute(self.pool()).await?;
+        sqlx::query("INSERT INTO console_sessions (hash, workspace, admin, key_hash, csrf, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(hash)
         .bind(&session.workspace)
@@ -188,7 +188,7 @@ impl AccessStore for SqliteStore {
     async fn session(&self, hash: &str) -> Result<Option<ConsoleSession>, StoreError> {
         let now = jiff::Timestamp::now().as_second();
         let row = sqlx::query(
-            "SELECT workspace, key_hash, csrf, expires_at FROM console_sessions WHERE hash = ? AND expires_at > ?",
+            "SELECT workspace, key_hash, csrf, expires_at FROM console_sessions WHERE hash = $1 AND expires_at > $2",
         )
         .bind(hash)
         .bind(now)
@@ -206,7 +206,7 @@ impl AccessStore for SqliteStore {
     }
 
     async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM console_sessions WHERE hash = ?").bind(hash).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM console_sessions WHERE hash = $1").bind(hash).execute(self.pool()).await?;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! acknowledged and dropped.
 
 use super::StoreError;
-use super::sqlite::SqliteStore;
+use super::sql::SqlStore;
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -37,7 +37,7 @@ pub struct Receipt {
     pub receipt: NewReceipt,
 }
 
-/// Durable webhook receipts; [`SqliteStore`] implements it.
+/// Durable webhook receipts; [`SqlStore`] implements it.
 #[async_trait]
 pub trait HookStore: Send + Sync {
     /// Stores a receipt; false (and nothing stored) when the app already has
@@ -50,11 +50,11 @@ pub trait HookStore: Send + Sync {
 }
 
 #[async_trait]
-impl HookStore for SqliteStore {
+impl HookStore for SqlStore {
     async fn insert_receipt(&self, r: &NewReceipt) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO hook_receipts (app, webhook_id, event_type, location_id, company_id, body, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app, webhook_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (app, webhook_id) DO NOTHING",
         )
         .bind(&r.app)
         .bind(&r.webhook_id)
@@ -69,7 +69,7 @@ impl HookStore for SqliteStore {
     }
 
     async fn pending_receipts(&self, limit: u32) -> Result<Vec<Receipt>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM hook_receipts WHERE routed_at IS NULL ORDER BY seq LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM hook_receipts WHERE routed_at IS NULL ORDER BY seq LIMIT $1")
             .bind(i64::from(limit))
             .fetch_all(self.pool())
             .await?;
@@ -92,7 +92,7 @@ impl HookStore for SqliteStore {
     }
 
     async fn mark_routed(&self, seq: i64, at_ms: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE hook_receipts SET routed_at = ? WHERE seq = ?")
+        sqlx::query("UPDATE hook_receipts SET routed_at = $1 WHERE seq = $2")
             .bind(at_ms)
             .bind(seq)
             .execute(self.pool())

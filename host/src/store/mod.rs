@@ -1,20 +1,20 @@
 //! Durable state: connections (credentials sealed by the vault), pending
 //! OAuth authorizations, and later subscriptions and their outbox.
 //!
-//! The engine talks to the `ConnectionStore` trait; SQLite (embedded, WAL) is
-//! the default implementation, and a server database can implement the same
-//! trait for several hosts sharing work.
+//! The engine talks to the store traits; [`SqlStore`] implements them all on
+//! SQLite (embedded, WAL; the default) or PostgreSQL (shared by several weft
+//! processes), chosen by the database URL.
 
 mod access;
 mod hooks;
 mod migrations;
-mod sqlite;
-mod sqlite_subscriptions;
+mod sql;
+mod sql_subscriptions;
 mod subscriptions;
 
 pub use access::{AccessStore, ApiKeyInfo, ConsoleSession, hash_key, new_api_key, parse_expiry};
 pub use hooks::{HookStore, NewReceipt, Receipt};
-pub use sqlite::SqliteStore;
+pub use sql::{Dialect, SqlStore, StoreLocation};
 pub use subscriptions::*;
 
 use async_trait::async_trait;
@@ -42,6 +42,18 @@ pub enum StoreError {
     /// A stored value this binary cannot read.
     #[error("{0}")]
     Unreadable(String),
+    /// The database's schema is newer than this binary knows: a newer weft
+    /// migrated it, and this one would misread it.
+    #[error(
+        "the database's schema is at version {found}, newer than this weft knows ({known}); run the weft that \
+         migrated it, or a newer one"
+    )]
+    Newer {
+        /// The version found in the database.
+        found: i64,
+        /// The newest version this binary knows.
+        known: i64,
+    },
 }
 
 /// A value the database keeps as text, read back strictly: a value this
@@ -190,7 +202,7 @@ pub struct PendingAuthorization {
 /// Re-seals one credential: `(id, sealed) -> (sealed, key id)`.
 pub type Reseal = dyn Fn(&str, &[u8]) -> Result<(Vec<u8>, String), String> + Send + Sync;
 
-/// Durable state of connections and pending OAuth authorizations; [`SqliteStore`] implements it.
+/// Durable state of connections and pending OAuth authorizations; [`SqlStore`] implements it.
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
     /// Stores a new connection; `Conflict` when its name is taken in the workspace.
@@ -272,7 +284,7 @@ mod tests {
     #[tokio::test]
     async fn a_row_with_an_unknown_status_is_not_read_as_active() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open(&dir.path().join("weft.db")).await.expect("store");
+        let store = SqlStore::open_file(&dir.path().join("weft.db")).await.expect("store");
         store.insert_connection(&row()).await.expect("insert");
         sqlx::query("UPDATE connections SET status = 'suspended'").execute(store.pool()).await.expect("update");
         let read = store.connection("default", "acme").await;

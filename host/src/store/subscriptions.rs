@@ -318,7 +318,7 @@ pub struct PollFailure<'a> {
     pub pause_after: u32,
 }
 
-/// Durable state of subscriptions, their events and the delivery outbox; [`super::SqliteStore`]
+/// Durable state of subscriptions, their events and the delivery outbox; [`super::SqlStore`]
 /// implements it.
 #[async_trait]
 pub trait SubscriptionStore: Send + Sync {

@@ -1,13 +1,13 @@
-//! `SubscriptionStore` on SQLite.
+//! `SubscriptionStore` on SQL (SQLite or PostgreSQL).
 
 use super::StoreError;
 use super::StoredText;
-use super::sqlite::SqliteStore;
+use super::sql::SqlStore;
 use super::subscriptions::*;
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 fn now() -> String {
     jiff::Timestamp::now().to_string()
@@ -17,7 +17,7 @@ fn bad(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
-fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
+fn subscription_row(row: &AnyRow) -> Result<Subscription, StoreError> {
     let input: String = row.try_get("input")?;
     let destination: String = row.try_get("destination")?;
     let start: String = row.try_get("start_point")?;
@@ -58,11 +58,11 @@ fn subscription_row(row: &SqliteRow) -> Result<Subscription, StoreError> {
 
 /// Records on the subscription of delivery `seq` that it failed (or, with
 /// `None`, that it succeeded), in the transaction that marks the delivery.
-async fn note_delivery(tx: &mut sqlx::SqliteConnection, seq: i64, error: Option<&str>) -> Result<(), StoreError> {
+async fn note_delivery(tx: &mut sqlx::AnyConnection, seq: i64, error: Option<&str>) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE subscriptions SET delivery_error = ?, \
-         delivery_failing_since = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(delivery_failing_since, ?) END \
-         WHERE id = (SELECT subscription FROM deliveries WHERE event_seq = ?)",
+        "UPDATE subscriptions SET delivery_error = $1, \
+         delivery_failing_since = CASE WHEN $2 IS NULL THEN NULL ELSE COALESCE(delivery_failing_since, $3) END \
+         WHERE id = (SELECT subscription FROM deliveries WHERE event_seq = $4)",
     )
     .bind(error)
     .bind(error)
@@ -73,7 +73,7 @@ async fn note_delivery(tx: &mut sqlx::SqliteConnection, seq: i64, error: Option<
     Ok(())
 }
 
-fn event_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+fn event_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     let data: String = row.try_get("data")?;
     Ok(StoredEvent {
         seq: row.try_get("seq")?,
@@ -85,7 +85,7 @@ fn event_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
     })
 }
 
-fn delivery_row(row: &SqliteRow) -> Result<Delivery, StoreError> {
+fn delivery_row(row: &AnyRow) -> Result<Delivery, StoreError> {
     let status: String = row.try_get("status")?;
     Ok(Delivery {
         event: event_row(row)?,
@@ -102,13 +102,13 @@ const DELIVERY_COLUMNS: &str = "e.seq, e.subscription, e.event_id, e.occurred_at
                                 d.attempts, d.first_attempt_at, d.next_attempt_at, d.last_error, d.delivered_at";
 
 #[async_trait]
-impl SubscriptionStore for SqliteStore {
+impl SubscriptionStore for SqlStore {
     async fn insert_subscription(&self, s: &Subscription) -> Result<(), StoreError> {
         let result = sqlx::query(
             "INSERT INTO subscriptions (id, workspace, name, connector, trigger_key, connection, input, interval_secs, \
              start_point, destination, webhook_secret, state, state_reason, cursor, seeded, consecutive_failures, \
              next_poll_at, mapping, destination_schema, created_at, updated_at, reconcile) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         )
         .bind(&s.id)
         .bind(&s.workspace)
@@ -144,9 +144,9 @@ impl SubscriptionStore for SqliteStore {
 
     async fn update_subscription_spec(&self, s: &Subscription) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE subscriptions SET connection = ?, input = ?, interval_secs = ?, destination = ?, \
-             webhook_secret = COALESCE(?, webhook_secret), mapping = ?, destination_schema = ?, updated_at = ?, \
-             reconcile = ? WHERE id = ?",
+            "UPDATE subscriptions SET connection = $1, input = $2, interval_secs = $3, destination = $4, \
+             webhook_secret = COALESCE($5, webhook_secret), mapping = $6, destination_schema = $7, updated_at = $8, \
+             reconcile = $9 WHERE id = $10",
         )
         .bind(&s.connection)
         .bind(s.input.to_string())
@@ -164,7 +164,7 @@ impl SubscriptionStore for SqliteStore {
     }
 
     async fn subscription(&self, workspace: &str, name: &str) -> Result<Option<Subscription>, StoreError> {
-        let row = sqlx::query("SELECT * FROM subscriptions WHERE workspace = ? AND name = ?")
+        let row = sqlx::query("SELECT * FROM subscriptions WHERE workspace = $1 AND name = $2")
             .bind(workspace)
             .bind(name)
             .fetch_optional(self.pool())
@@ -173,12 +173,12 @@ impl SubscriptionStore for SqliteStore {
     }
 
     async fn subscription_by_id(&self, id: &str) -> Result<Option<Subscription>, StoreError> {
-        let row = sqlx::query("SELECT * FROM subscriptions WHERE id = ?").bind(id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query("SELECT * FROM subscriptions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
         row.as_ref().map(subscription_row).transpose()
     }
 
     async fn subscriptions(&self, workspace: &str) -> Result<Vec<Subscription>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM subscriptions WHERE workspace = ? ORDER BY name")
+        let rows = sqlx::query("SELECT * FROM subscriptions WHERE workspace = $1 ORDER BY name")
             .bind(workspace)
             .fetch_all(self.pool())
             .await?;
@@ -193,16 +193,16 @@ impl SubscriptionStore for SqliteStore {
     async fn delete_subscription(&self, id: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
         for table in ["seen_events", "deliveries", "events"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE subscription = ?")).bind(id).execute(&mut *tx).await?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE subscription = $1")).bind(id).execute(&mut *tx).await?;
         }
-        let done = sqlx::query("DELETE FROM subscriptions WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn due_subscriptions(&self, now_ms: i64, limit: u32) -> Result<Vec<Subscription>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM subscriptions WHERE state = 'active' AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+            "SELECT * FROM subscriptions WHERE state = 'active' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2",
         )
         .bind(now_ms)
         .bind(i64::from(limit))
@@ -216,30 +216,31 @@ impl SubscriptionStore for SqliteStore {
         let stamp = now();
         let mut seqs = Vec::new();
         for event in c.events {
-            let fresh = sqlx::query("INSERT OR IGNORE INTO seen_events (subscription, event_id) VALUES (?, ?)")
-                .bind(c.subscription)
-                .bind(&event.id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+            let fresh =
+                sqlx::query("INSERT INTO seen_events (subscription, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(c.subscription)
+                    .bind(&event.id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
             if !fresh || c.seed {
                 continue;
             }
-            let seq = sqlx::query(
-                "INSERT INTO events (subscription, event_id, occurred_at, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO events (subscription, event_id, occurred_at, data, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
             )
             .bind(c.subscription)
             .bind(&event.id)
             .bind(&event.occurred_at)
             .bind(event.data.to_string())
             .bind(&stamp)
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
+            .fetch_one(&mut *tx)
+            .await?;
             if c.deliver {
                 sqlx::query(
-                    "INSERT INTO deliveries (event_seq, subscription, status, next_attempt_at) VALUES (?, ?, 'pending', 0)",
+                    "INSERT INTO deliveries (event_seq, subscription, status, next_attempt_at) VALUES ($1, $2, 'pending', 0)",
                 )
                 .bind(seq)
                 .bind(c.subscription)
@@ -250,8 +251,8 @@ impl SubscriptionStore for SqliteStore {
         }
         // Keep the newest `seen_cap` ids: enough to dedupe, not everything forever.
         sqlx::query(
-            "DELETE FROM seen_events WHERE subscription = ?1 AND rowid <= \
-             (SELECT rowid FROM seen_events WHERE subscription = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
+            "DELETE FROM seen_events WHERE subscription = $1 AND n <= \
+             (SELECT n FROM seen_events WHERE subscription = $1 ORDER BY n DESC LIMIT 1 OFFSET $2)",
         )
         .bind(c.subscription)
         .bind(i64::from(c.seen_cap))
@@ -259,14 +260,14 @@ impl SubscriptionStore for SqliteStore {
         .await?;
         let update = match &c.next {
             Some(next) => sqlx::query(
-                "UPDATE subscriptions SET cursor = ?, seeded = 1, consecutive_failures = 0, next_poll_at = ?, \
-                 last_success_at = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+                "UPDATE subscriptions SET cursor = $1, seeded = 1, consecutive_failures = 0, next_poll_at = $2, \
+                 last_success_at = $3, last_error = NULL, updated_at = $4 WHERE id = $5",
             )
             .bind(next.cursor)
             .bind(next.at),
             None => sqlx::query(
-                "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = ?, last_error = NULL, \
-                 updated_at = ? WHERE id = ?",
+                "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = $1, last_error = NULL, \
+                 updated_at = $2 WHERE id = $3",
             ),
         };
         update.bind(&stamp).bind(&stamp).bind(c.subscription).execute(&mut *tx).await?;
@@ -276,7 +277,7 @@ impl SubscriptionStore for SqliteStore {
 
     async fn record_failure(&self, f: &PollFailure<'_>) -> Result<SubscriptionState, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let failures: i64 = sqlx::query_scalar("SELECT consecutive_failures FROM subscriptions WHERE id = ?")
+        let failures: i64 = sqlx::query_scalar("SELECT consecutive_failures FROM subscriptions WHERE id = $1")
             .bind(f.subscription)
             .fetch_optional(&mut *tx)
             .await?
@@ -286,9 +287,9 @@ impl SubscriptionStore for SqliteStore {
         let state = if pause { SubscriptionState::Error } else { SubscriptionState::Active };
         let stamp = now();
         sqlx::query(
-            "UPDATE subscriptions SET consecutive_failures = ?, next_poll_at = ?, last_failure_at = ?, last_error = ?, \
-             state = CASE WHEN ? THEN 'error' ELSE state END, \
-             state_reason = CASE WHEN ? THEN ? ELSE state_reason END, updated_at = ? WHERE id = ?",
+            "UPDATE subscriptions SET consecutive_failures = $1, next_poll_at = $2, last_failure_at = $3, last_error = $4, \
+             state = CASE WHEN $5 THEN 'error' ELSE state END, \
+             state_reason = CASE WHEN $6 THEN $7 ELSE state_reason END, updated_at = $8 WHERE id = $9",
         )
         .bind(failures)
         .bind(f.next_poll_at)
@@ -307,9 +308,9 @@ impl SubscriptionStore for SqliteStore {
 
     async fn set_state(&self, id: &str, state: SubscriptionState, reason: Option<&str>) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE subscriptions SET state = ?, state_reason = ?, consecutive_failures = \
-             CASE WHEN ? = 'active' THEN 0 ELSE consecutive_failures END, next_poll_at = \
-             CASE WHEN ? = 'active' THEN 0 ELSE next_poll_at END, updated_at = ? WHERE id = ?",
+            "UPDATE subscriptions SET state = $1, state_reason = $2, consecutive_failures = \
+             CASE WHEN $3 = 'active' THEN 0 ELSE consecutive_failures END, next_poll_at = \
+             CASE WHEN $4 = 'active' THEN 0 ELSE next_poll_at END, updated_at = $5 WHERE id = $6",
         )
         .bind(state.as_str())
         .bind(reason)
@@ -323,7 +324,7 @@ impl SubscriptionStore for SqliteStore {
     }
 
     async fn events_after(&self, subscription: &str, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM events WHERE subscription = ? AND seq > ? ORDER BY seq LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM events WHERE subscription = $1 AND seq > $2 ORDER BY seq LIMIT $3")
             .bind(subscription)
             .bind(after)
             .bind(i64::from(limit))
@@ -335,10 +336,10 @@ impl SubscriptionStore for SqliteStore {
     async fn due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
              AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription = d.subscription \
-                 AND p.status = 'pending' AND p.event_seq < d.event_seq AND p.next_attempt_at > ?1) \
-             ORDER BY d.event_seq LIMIT ?2"
+                 AND p.status = 'pending' AND p.event_seq < d.event_seq AND p.next_attempt_at > $1) \
+             ORDER BY d.event_seq LIMIT $2"
         ))
         .bind(now_ms)
         .bind(i64::from(limit))
@@ -355,7 +356,7 @@ impl SubscriptionStore for SqliteStore {
     ) -> Result<Vec<Delivery>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
-             WHERE d.subscription = ? AND (? IS NULL OR d.status = ?) ORDER BY d.event_seq DESC LIMIT ?"
+             WHERE d.subscription = $1 AND ($2 IS NULL OR d.status = $3) ORDER BY d.event_seq DESC LIMIT $4"
         ))
         .bind(subscription)
         .bind(status.map(DeliveryStatus::as_str))
@@ -369,8 +370,8 @@ impl SubscriptionStore for SqliteStore {
     async fn mark_delivered(&self, seq: i64) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL \
-             WHERE event_seq = ?",
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_error = NULL \
+             WHERE event_seq = $2",
         )
         .bind(now())
         .bind(seq)
@@ -391,8 +392,8 @@ impl SubscriptionStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE deliveries SET attempts = ?, first_attempt_at = COALESCE(first_attempt_at, ?), next_attempt_at = ?, \
-             last_error = ? WHERE event_seq = ?",
+            "UPDATE deliveries SET attempts = $1, first_attempt_at = COALESCE(first_attempt_at, $2), next_attempt_at = $3, \
+             last_error = $4 WHERE event_seq = $5",
         )
         .bind(i64::from(attempts))
         .bind(first_attempt_at)
@@ -408,7 +409,7 @@ impl SubscriptionStore for SqliteStore {
 
     async fn mark_dead(&self, seq: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ? WHERE event_seq = ?")
+        sqlx::query("UPDATE deliveries SET status = 'dead', attempts = $1, last_error = $2 WHERE event_seq = $3")
             .bind(i64::from(attempts))
             .bind(error)
             .bind(seq)
@@ -422,8 +423,8 @@ impl SubscriptionStore for SqliteStore {
 
     async fn replay(&self, subscription: &str, seq: Option<i64>, now_ms: i64) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = ? \
-             WHERE subscription = ? AND status = 'dead' AND (? IS NULL OR event_seq = ?)",
+            "UPDATE deliveries SET status = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = $1 \
+             WHERE subscription = $2 AND status = 'dead' AND ($3 IS NULL OR event_seq = $4)",
         )
         .bind(now_ms)
         .bind(subscription)

@@ -1,0 +1,129 @@
+//! A throw-away PostgreSQL cluster for one test: `initdb` into a temporary
+//! directory, the server listening on a Unix socket only (no TCP port at
+//! all), stopped when dropped. Debian's server binaries are found on `PATH`
+//! or under `/usr/lib/postgresql/*/bin`; `scripts/test.sh` installs them
+//! when missing. As root, the server runs as the `postgres` user, since
+//! PostgreSQL refuses to run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A running cluster; dropped, it stops.
+pub(crate) struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    as_postgres: bool,
+}
+
+fn server_binaries() -> PathBuf {
+    if let Ok(path) = std::env::var("WEFT_PG_BIN") {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
+    if let Some(dir) = on_path {
+        return dir;
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    versions.retain(|d| d.join("initdb").is_file());
+    versions.sort();
+    versions.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL's server binaries (initdb, pg_ctl) are missing: `apt-get install -y postgresql` (scripts/test.sh does)")
+    })
+}
+
+impl Postgres {
+    /// Starts a new cluster.
+    pub(crate) fn start() -> Postgres {
+        let bin = server_binaries();
+        let as_postgres = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let dir = tempfile::tempdir().expect("a directory for the cluster");
+        let pg = Postgres { dir, bin, as_postgres };
+        std::fs::create_dir_all(pg.socket_dir()).expect("socket dir");
+        if as_postgres {
+            let status = Command::new("chown").args(["-R", "postgres:", &pg.path_arg(pg.dir.path())]).status();
+            assert!(status.is_ok_and(|s| s.success()), "chown the cluster's directory to postgres");
+        }
+        pg.run(
+            "initdb",
+            &["-D", &pg.path_arg(&pg.data()), "-U", "weft", "--auth=trust", "--locale=C", "-E", "UTF8", "--no-sync"],
+        );
+        let options =
+            format!("-c listen_addresses='' -k {} -c fsync=off -c max_connections=200", pg.socket_dir().display());
+        pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &pg.path_arg(&pg.data()),
+                "-o",
+                &options,
+                "-l",
+                &pg.path_arg(&pg.dir.path().join("log")),
+                "-w",
+                "start",
+            ],
+        );
+        pg
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn socket_dir(&self) -> PathBuf {
+        self.dir.path().join("socket")
+    }
+
+    fn path_arg(&self, p: &Path) -> String {
+        p.display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let output = if self.as_postgres {
+            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).output()
+        } else {
+            Command::new(&program).args(args).output()
+        }
+        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+        let log = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
+        assert!(
+            output.status.success(),
+            "{tool} failed: {}\n{}\n{log}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// The URL of database `name`, created empty.
+    pub(crate) async fn database(&self, name: &str) -> String {
+        use sqlx::Executor;
+        let admin = self.url("postgres");
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.expect("connect to postgres");
+        conn.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await.expect("create database");
+        self.url(name)
+    }
+
+    /// The URL of database `name` over the cluster's socket.
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("postgres://weft@localhost/{name}?host={}", self.socket_dir().display())
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data().display().to_string();
+        let program = self.bin.join("pg_ctl");
+        let args = ["-D", data.as_str(), "-m", "immediate", "-w", "stop"];
+        let _ = if self.as_postgres {
+            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).output()
+        } else {
+            Command::new(&program).args(args).output()
+        };
+    }
+}
