@@ -83,14 +83,20 @@ impl Postgres {
         p.display().to_string()
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// Server tool `tool`, run as `postgres` when we are root.
+    fn tool(&self, tool: &str) -> Command {
         let program = self.bin.join(tool);
-        let output = if self.as_postgres {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).output()
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
         } else {
-            Command::new(&program).args(args).output()
+            Command::new(program)
         }
-        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let output = self.tool(tool).args(args).output().unwrap_or_else(|e| panic!("running {tool}: {e}"));
         let log = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
         assert!(
             output.status.success(),
@@ -118,12 +124,6 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         let data = self.data().display().to_string();
-        let program = self.bin.join("pg_ctl");
-        let args = ["-D", data.as_str(), "-m", "immediate", "-w", "stop"];
-        let _ = if self.as_postgres {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).output()
-        } else {
-            Command::new(&program).args(args).output()
-        };
+        let _ = self.tool("pg_ctl").args(["-D", data.as_str(), "-m", "immediate", "-w", "stop"]).output();
     }
 }

@@ -121,11 +121,7 @@ fn as_payload(rec: &Reconcile, item: Value, event_type: &str, location: Option<&
 
 /// The text of the id at `pointer`, a string or a number.
 fn id_at(payload: &Value, pointer: &str) -> Option<String> {
-    match payload.pointer(pointer)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    payload.pointer(pointer).and_then(crate::paging::id_text)
 }
 
 fn passes(spec: &InstantSpec, input: &serde_json::Map<String, Value>, payload: &Value) -> bool {

@@ -17,7 +17,12 @@ pub fn items_of<'a>(answer: &'a Value, shape: &ListShape) -> &'a [Value] {
 
 /// The id of an item, as text.
 pub fn id_of(item: &Value, shape: &ListShape) -> Option<String> {
-    match item.get(&shape.id)? {
+    item.get(&shape.id).and_then(id_text)
+}
+
+/// An id or stamp as text: a non-empty string, or a number.
+pub(crate) fn id_text(value: &Value) -> Option<String> {
+    match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,

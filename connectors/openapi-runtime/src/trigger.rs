@@ -35,11 +35,7 @@ struct Candidate {
 }
 
 fn text_at(item: &Value, field: Option<&str>) -> Option<String> {
-    match item.get(field?)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    item.get(field?).and_then(crate::paging::id_text)
 }
 
 fn candidate(item: Value, shape: &ListShape, kind: TriggerKind) -> Option<Candidate> {
