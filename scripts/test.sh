@@ -36,3 +36,18 @@ fi
 scripts/console.sh
 
 cargo test --workspace "$@"
+
+# The end-to-end subscription and server tests again, with their state in
+# PostgreSQL: one throw-away cluster for the pass (Unix socket only, no TCP),
+# a database per test, stopped however the pass ends.
+pg_bin="$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")"
+pg_dir="$(mktemp -d)"
+as_pg=()
+if [ "$(id -u)" = 0 ]; then chown -R postgres: "$pg_dir"; as_pg=(runuser -u postgres --); fi
+"${as_pg[@]}" mkdir -p "$pg_dir/socket"
+"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U weft --auth=trust --locale=C -E UTF8 --no-sync >/dev/null
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-c listen_addresses='' -k $pg_dir/socket -c fsync=off -c max_connections=300" start >/dev/null
+trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
+echo "the subscription and server tests again, on PostgreSQL" >&2
+WEFT_TEST_POSTGRES="$pg_dir/socket" cargo test -p weft-cli --test all "$@" -- subscriptions:: serve::

@@ -92,6 +92,10 @@ pub struct ServerSettings {
     /// On a graceful stop, how long `/readyz` answers 503 while the API still
     /// serves, so a load balancer stops sending work first, in ms.
     pub drain_ms: u64,
+    /// Whether this process also polls, delivers and routes webhooks; `false`
+    /// (`weft serve --no-workers`) serves the API alone, for API processes in
+    /// front of worker processes (`weft run`) on one PostgreSQL database.
+    pub workers: bool,
 }
 
 /// How `weft serve` writes its log lines.
@@ -113,6 +117,7 @@ impl Default for ServerSettings {
             log_format: LogFormat::Pretty,
             admin_key: None,
             drain_ms: 1_000,
+            workers: true,
         }
     }
 }

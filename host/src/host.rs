@@ -9,7 +9,9 @@ use crate::connections::Connections;
 use crate::error::LoadError;
 use crate::runtime::{LoadedConnector, Registry, Runtime};
 use crate::store::{SqlStore, StoreError, StoreLocation};
-use crate::subscriptions::{ConnectionResolver, Deliverer, DelivererParts, Scheduler, StoredConnections};
+use crate::subscriptions::{
+    ConnectionResolver, Deliverer, DelivererParts, Scheduler, SchedulerParts, StoredConnections,
+};
 use crate::vault::{KeySource, Vault, VaultError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -132,6 +134,10 @@ impl HostBuilder {
         let runtime = Arc::new(Runtime::new(config.runtime()).map_err(HostError::Runtime)?);
         let mapper = Arc::new(crate::mapping::LazyMapper::new(runtime.clone(), config.mapping.clone()));
         let store = Arc::new(SqlStore::open(&location).await?);
+        if store.dialect() == crate::store::Dialect::Postgres {
+            // Processes on one database count their requests to each account together.
+            runtime.share_budgets(store.clone());
+        }
         let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
         let connections = Connections::new(
             store.clone(),
@@ -160,14 +166,16 @@ impl HostBuilder {
             deliverer: wake.clone(),
             seen_cap: config.scheduler.seen_cap,
         });
-        let scheduler = Scheduler::new(
-            runtime.clone(),
-            store.clone(),
-            registry.clone(),
+        let owner = crate::subscriptions::lease_owner();
+        let scheduler = Scheduler::new(SchedulerParts {
+            runtime: runtime.clone(),
+            store: store.clone(),
+            registry: registry.clone(),
             resolver,
-            config.scheduler.clone(),
-            wake.clone(),
-        );
+            settings: config.scheduler.clone(),
+            deliveries: wake.clone(),
+            owner: owner.clone(),
+        });
         let deliverer = Deliverer::new(DelivererParts {
             store: store.clone(),
             client: runtime.http_client(),
@@ -177,6 +185,8 @@ impl HostBuilder {
             settings: config.delivery.clone(),
             wake: wake.clone(),
             metrics: runtime.metrics(),
+            owner,
+            lease: config.scheduler.lease(),
         });
         Ok(Host {
             config,
@@ -211,6 +221,12 @@ impl Host {
     /// Loads a connector component and adds it to the registry.
     pub async fn load(&self, path: &Path) -> Result<Arc<LoadedConnector>, LoadError> {
         Ok(self.registry.insert(self.runtime.load(path).await?))
+    }
+
+    /// Workers that do nothing but stop: for a process that serves the API alone.
+    pub fn no_workers(&self) -> Workers {
+        let (stop, stopped) = watch::channel(false);
+        Workers { stop, stopped, tasks: Vec::new() }
     }
 
     /// Starts the scheduler and the deliverer in the background.

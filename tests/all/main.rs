@@ -15,6 +15,7 @@ mod posts;
 mod promises_delivery;
 mod promises_host;
 mod sandbox;
+mod scale_out;
 mod serve;
 mod sink;
 mod store;

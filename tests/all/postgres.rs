@@ -15,7 +15,7 @@ pub(crate) struct Postgres {
     as_postgres: bool,
 }
 
-fn server_binaries() -> PathBuf {
+pub(crate) fn server_binaries() -> PathBuf {
     if let Ok(path) = std::env::var("WEFT_PG_BIN") {
         return PathBuf::from(path);
     }
@@ -119,6 +119,20 @@ impl Postgres {
     pub(crate) fn url(&self, name: &str) -> String {
         format!("postgres://weft@localhost/{name}?host={}", self.socket_dir().display())
     }
+}
+
+/// When the suite runs on PostgreSQL (`WEFT_TEST_POSTGRES` names the socket
+/// directory of a cluster `scripts/test.sh` started for the pass), the URL of
+/// a new empty database for one test; `None` on SQLite.
+pub(crate) fn test_database() -> Option<String> {
+    let socket = std::env::var("WEFT_TEST_POSTGRES").ok().filter(|s| !s.is_empty())?;
+    let name = format!("t{}", hex::encode(rand::random::<[u8; 8]>()));
+    let output = Command::new(server_binaries().join("createdb"))
+        .args(["-h", &socket, "-U", "weft", &name])
+        .output()
+        .expect("run createdb");
+    assert!(output.status.success(), "createdb: {}", String::from_utf8_lossy(&output.stderr));
+    Some(format!("postgres://weft@localhost/{name}?host={socket}"))
 }
 
 impl Drop for Postgres {

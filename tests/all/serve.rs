@@ -35,7 +35,8 @@ pub(crate) fn write_config(dir: &Path) -> PathBuf {
         &config,
         format!(
             "data_dir = \"{data}\"\ncache_dir = \"{cache}\"\n[server]\nlisten = \"127.0.0.1:0\"\nconnectors_dir = \"{conn}\"\nadmin_key = \"{ADMIN}\"\ndrain_ms = 300\n\
-             [egress]\nallow_loopback = true\n[scheduler]\ndev_interval_ms = 60\n[delivery]\nfirst_backoff_ms = 50\n",
+             [egress]\nallow_loopback = true\n[scheduler]\ndev_interval_ms = 60\n[delivery]\nfirst_backoff_ms = 50\n{store}",
+            store = crate::postgres::test_database().map(|url| format!("[store]\nurl = \"{url}\"\n")).unwrap_or_default(),
             data = dir.join("data").display(),
             cache = weft_tests::workspace_root().join("target").join("test-component-cache").display(),
             conn = connectors.display(),
@@ -52,11 +53,17 @@ impl Server {
 
     /// Starts `weft serve` with these environment variables set.
     pub(crate) async fn start_with_env(config: &Path, log: PathBuf, env: &[(&str, &str)]) -> Server {
+        Server::start_with(config, log, env, &[]).await
+    }
+
+    /// Starts `weft serve` with these environment variables and these arguments after its own.
+    pub(crate) async fn start_with(config: &Path, log: PathBuf, env: &[(&str, &str)], args: &[&str]) -> Server {
         // Only what this start writes counts: the log may hold earlier runs.
         let offset = std::fs::metadata(&log).map(|m| m.len() as usize).unwrap_or(0);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log");
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weft"))
             .args(["serve", "--config", config.to_str().expect("utf-8")])
+            .args(args)
             .env("RUST_LOG", "weft=info")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
@@ -108,6 +115,17 @@ impl Server {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{key}");
         key["key"].as_str().expect("the key").to_string()
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// Kills the process with SIGKILL, as a crash would: nothing is finished or handed back.
+    pub(crate) async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        let _ = self.child.wait().await;
     }
 
     pub(crate) async fn terminate(mut self) -> std::process::ExitStatus {

@@ -9,8 +9,9 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use weft::store::{
-    AccessStore, ApiKeyInfo, ConnectionKind, ConnectionRow, ConnectionStatus, ConnectionStore, HookStore, NewReceipt,
-    PendingAuthorization, SqlStore, StoreError, StoreLocation,
+    AccessStore, ApiKeyInfo, ConnectionKind, ConnectionRow, ConnectionStatus, ConnectionStore, Destination, HookStore,
+    NewEvent, NewReceipt, NextPoll, PendingAuthorization, PollCommit, PollFailure, SqlStore, Start, StoreError,
+    StoreLocation, Subscription, SubscriptionState, SubscriptionStore,
 };
 
 fn connection(id: &str, name: &str) -> ConnectionRow {
@@ -110,6 +111,134 @@ async fn keeps_its_promises(store: &SqlStore) {
     assert_eq!(store.pending_receipts(10).await.expect("pending").len(), 1, "{backend}");
 }
 
+fn subscription(n: usize) -> Subscription {
+    Subscription {
+        id: format!("sub{n:04}"),
+        workspace: "acme".into(),
+        name: format!("s{n}"),
+        connector: "ghl-social-planner".into(),
+        trigger: "new-tag".into(),
+        connection: "crm".into(),
+        input: json!({}),
+        interval_secs: 60,
+        reconcile: false,
+        start: Start::Now,
+        destination: Destination::Stdout,
+        webhook_secret: None,
+        state: SubscriptionState::Active,
+        state_reason: None,
+        cursor: None,
+        seeded: true,
+        consecutive_failures: 0,
+        next_poll_at: n as i64,
+        last_success_at: None,
+        last_failure_at: None,
+        last_error: None,
+        delivery_error: None,
+        delivery_failing_since: None,
+        mapping: None,
+        destination_schema: None,
+        created_at: "2026-12-02T00:00:00Z".into(),
+        updated_at: "2026-12-02T00:00:00Z".into(),
+        lease_token: 0,
+    }
+}
+
+fn commit<'a>(sub: &'a Subscription, events: &'a [NewEvent], at: i64) -> PollCommit<'a> {
+    PollCommit {
+        subscription: &sub.id,
+        events,
+        seed: false,
+        deliver: true,
+        next: Some(NextPoll { cursor: Some("c"), at }),
+        seen_cap: 100,
+        lease: Some(sub.lease_token),
+        release: true,
+    }
+}
+
+fn event(id: &str) -> NewEvent {
+    NewEvent { id: id.into(), occurred_at: None, data: json!({"id": id}) }
+}
+
+/// Processes sharing a database: claims never overlap, a stale process's
+/// commit is refused and leaves nothing behind, a dead one's work is
+/// claimable once its lease runs out, a renewed lease holds, and each
+/// subscription's delivery lane is one process's at a time.
+async fn leases_keep_processes_apart(store: &SqlStore) {
+    let backend = store.dialect().as_str();
+    let now = 1_000_000;
+    for n in 0..200 {
+        store.insert_subscription(&subscription(n)).await.expect("subscription");
+    }
+    // Four claimers at once take disjoint sets that cover every due one.
+    let until = now + 30_000;
+    let claims = tokio::join!(
+        store.claim_due("a", now, until, 60),
+        store.claim_due("b", now, until, 60),
+        store.claim_due("c", now, until, 60),
+        store.claim_due("d", now, until, 60),
+    );
+    let mut ids: Vec<String> = Vec::new();
+    for claim in [claims.0, claims.1, claims.2, claims.3] {
+        ids.extend(claim.expect("claim").into_iter().map(|s| s.id));
+    }
+    let claimed = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((claimed, ids.len()), (200, 200), "{backend}: every due subscription claimed once");
+    assert!(store.claim_due("e", now, now + 30_000, 500).await.expect("claim").is_empty(), "{backend}: all held");
+    assert_eq!(store.waiting(now).await.expect("waiting").poll_leases, 200, "{backend}");
+
+    // "a" commits one of its own: fenced, fine; the lease is handed back.
+    let mine = store.claim_due("a2", now + 31_000, now + 61_000, 2).await.expect("expired leases are claimable");
+    assert_eq!(mine.len(), 2, "{backend}");
+    let (first, second) = (&mine[0], &mine[1]);
+    let events = [event("e1")];
+    let seqs = store.commit_poll(&commit(first, &events, now + 120_000)).await.expect("a live lease commits");
+    assert_eq!(seqs.len(), 1, "{backend}");
+    // "b" takes over the second after its lease runs out; "a2"'s late commit and failure are refused.
+    let taken = store.claim_due("b2", now + 62_000, now + 92_000, 500).await.expect("claim");
+    let theirs = taken.iter().find(|s| s.id == second.id).expect("the expired lease is taken over");
+    assert!(theirs.lease_token > second.lease_token, "{backend}: a new fencing token");
+    assert!(!taken.iter().any(|s| s.id == first.id), "{backend}: a committed poll is not due again");
+    let stale = [event("stale")];
+    let refused = store.commit_poll(&commit(second, &stale, now + 120_000)).await;
+    assert!(matches!(refused, Err(StoreError::LeaseLost)), "{backend}: {refused:?}");
+    assert!(store.events_after(&second.id, 0, 10).await.expect("events").is_empty(), "{backend}: nothing landed");
+    let failure = PollFailure {
+        subscription: &second.id,
+        error: "late",
+        counts: true,
+        next_poll_at: now,
+        pause_after: 1,
+        lease: Some(second.lease_token),
+    };
+    assert!(matches!(store.record_failure(&failure).await, Err(StoreError::LeaseLost)), "{backend}");
+    let after = store.subscription_by_id(&second.id).await.expect("read").expect("there");
+    assert_eq!(
+        (after.state, after.last_error),
+        (SubscriptionState::Active, None),
+        "{backend}: the late failure did not land"
+    );
+    // The new holder commits.
+    store.commit_poll(&commit(theirs, &[event("e2")], now + 120_000)).await.expect("the new holder commits");
+
+    // Renewal keeps a lease that would otherwise have run out.
+    let held = store.leases_held("b2", now + 62_000).await.expect("held");
+    assert_eq!(held, taken.len() as u64 - 1, "{backend}: the committed one was handed back");
+    store.renew_leases("b2", now + 200_000).await.expect("renew");
+    assert!(store.claim_due("c2", now + 100_000, now + 130_000, 500).await.expect("claim").is_empty(), "{backend}");
+
+    // Delivery lanes: one process's at a time, free again once handed back.
+    let lane = store.claim_deliveries("a", now, now + 30_000, 10).await.expect("claim lanes");
+    assert_eq!(lane.len(), 2, "{backend}: e1 and e2 are pending");
+    assert!(store.claim_deliveries("b", now, now + 30_000, 10).await.expect("claim").is_empty(), "{backend}");
+    store.release_deliveries("a").await.expect("release");
+    assert_eq!(store.claim_deliveries("b", now, now + 30_000, 10).await.expect("claim").len(), 2, "{backend}");
+    assert_eq!(store.waiting(now).await.expect("waiting").pending_deliveries, 2, "{backend}");
+}
+
 /// A schema newer than the binary is refused, by name, on reopening.
 async fn refuses_a_newer_schema(location: &StoreLocation) {
     let store = SqlStore::open(location).await.expect("open");
@@ -128,12 +257,14 @@ async fn the_store_keeps_the_same_promises_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().expect("dir");
     let sqlite = StoreLocation::File(dir.path().join("weft.db"));
     keeps_its_promises(&SqlStore::open(&sqlite).await.expect("sqlite")).await;
+    leases_keep_processes_apart(&SqlStore::open(&sqlite).await.expect("sqlite")).await;
 
     let pg = Postgres::start();
     let postgres = StoreLocation::parse(&pg.database("promises").await).expect("a postgres URL");
     let store = SqlStore::open(&postgres).await.expect("postgres");
     assert_eq!(store.dialect().as_str(), "postgres");
     keeps_its_promises(&store).await;
+    leases_keep_processes_apart(&store).await;
     // Opening again finds every migration applied and changes nothing.
     let reopened = SqlStore::open(&postgres).await.expect("reopen");
     assert!(reopened.connection("acme", "crm").await.expect("read").is_none());

@@ -13,11 +13,18 @@ pub(crate) struct ServeArgs {
     /// Check the configuration and the connectors, report, and exit.
     #[arg(long)]
     check: bool,
+    /// Serve the API alone: no polling, delivering or webhook routing here.
+    /// For API processes beside `weft run` workers on one PostgreSQL database.
+    #[arg(long)]
+    no_workers: bool,
 }
 
 /// Runs the server until SIGTERM or SIGINT, then stops gracefully.
 pub(crate) async fn serve(g: &Global, args: &ServeArgs) -> Result<(), String> {
-    let config = g.host_config()?;
+    let mut config = g.host_config()?;
+    if args.no_workers {
+        config.server.workers = false;
+    }
     if args.check {
         return check(&config).await;
     }

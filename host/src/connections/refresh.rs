@@ -53,11 +53,21 @@ impl StoredCredential {
         row.kind == ConnectionKind::Oauth2 && row.expires_at.is_some_and(|at| at - now_secs() < REFRESH_AHEAD_SECS)
     }
 
-    /// Refreshes under the connection's lock, unless someone else already
+    /// Refreshes under the connection's locks (this process's, then the
+    /// database's), unless someone else already
     /// replaced `stale` (or, with no `stale`, unless the token is still fresh).
     async fn refresh_locked(&self, stale: Option<&Secret>) -> Result<Secret, CredentialProblem> {
         let lock = self.connections.lock_for(&self.id);
         let _guard = lock.lock().await;
+        // Then across processes: the one holding this refreshes, the others
+        // find the token replaced when they get it.
+        let shared = self.connections.store.refresh_lock(&self.id).await.map_err(temporary)?;
+        let done = self.refresh_under_lock(stale).await;
+        shared.release().await;
+        done
+    }
+
+    async fn refresh_under_lock(&self, stale: Option<&Secret>) -> Result<Secret, CredentialProblem> {
         let row = self.row().await?;
         let tokens = self.tokens(&row)?;
         let current = tokens.bearer();

@@ -4,8 +4,9 @@
 //! limit is never hit; answers that say otherwise (`X-RateLimit-Remaining: 0`,
 //! 429 with or without `Retry-After`) hold the budget back further.
 
+use async_trait::async_trait;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -25,6 +26,16 @@ struct Window {
     waits: u64,
 }
 
+/// A window of requests kept where every process sharing the work sees it
+/// (the database, when several processes share one), so together they stay
+/// under the API's limit.
+#[async_trait]
+pub trait SharedWindow: Send + Sync + std::fmt::Debug {
+    /// Takes one request of `account`'s `limit` per `window`: `None` when
+    /// taken, otherwise how long until one may be.
+    async fn take(&self, account: &str, limit: u32, window: Duration) -> Result<Option<Duration>, String>;
+}
+
 /// The budget of one account.
 #[derive(Debug)]
 pub struct Budget {
@@ -32,6 +43,8 @@ pub struct Budget {
     window: Duration,
     daily: Option<u64>,
     state: Mutex<Window>,
+    /// The processes' common window, and this account's name in it.
+    shared: Option<(Arc<dyn SharedWindow>, String)>,
 }
 
 impl Budget {
@@ -49,6 +62,26 @@ impl Budget {
                 backoff: FIRST_BACKOFF,
                 waits: 0,
             }),
+            shared: None,
+        }
+    }
+
+    /// Waits until one more request fits the window shared with other processes, then counts it there.
+    async fn acquire_shared(&self) {
+        let Some((shared, account)) = &self.shared else { return };
+        loop {
+            match shared.take(account, self.limit as u32, self.window).await {
+                Ok(None) => return,
+                Ok(Some(wait)) => {
+                    self.lock().waits += 1;
+                    tokio::time::sleep(wait.max(Duration::from_millis(2))).await;
+                }
+                Err(e) => {
+                    // The API's own 429s still hold requests back.
+                    tracing::warn!("the shared request budget could not be read ({e}); going by this process's");
+                    return;
+                }
+            }
         }
     }
 
@@ -81,13 +114,14 @@ impl Budget {
                     (None, false, false) => {
                         w.sent.push_back(now);
                         w.sent_today += 1;
-                        return;
+                        break;
                     }
                 }
             };
             self.lock().waits += 1;
             tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
         }
+        self.acquire_shared().await;
     }
 
     /// Learns from an answer: rate-limit headers and 429s.
@@ -118,13 +152,27 @@ impl Budget {
 #[derive(Debug, Default)]
 pub struct Budgets {
     all: Mutex<HashMap<(String, String), Arc<Budget>>>,
+    shared: OnceLock<Arc<dyn SharedWindow>>,
 }
 
 impl Budgets {
     /// The shared budget of `account` for `connector`.
     pub fn get(&self, connector: &str, account: &str, make: impl FnOnce() -> Budget) -> Arc<Budget> {
         let mut all = self.all.lock().unwrap_or_else(|p| p.into_inner());
-        all.entry((connector.to_string(), account.to_string())).or_insert_with(|| Arc::new(make())).clone()
+        all.entry((connector.to_string(), account.to_string()))
+            .or_insert_with(|| {
+                let mut budget = make();
+                budget.shared = self.shared.get().map(|w| (w.clone(), format!("{connector}/{account}")));
+                Arc::new(budget)
+            })
+            .clone()
+    }
+
+    /// Counts every budget made from now on in `window` too, beside this process's own.
+    pub fn share(&self, window: Arc<dyn SharedWindow>) {
+        if self.shared.set(window).is_err() {
+            tracing::warn!("the request budgets were already shared");
+        }
     }
 
     /// Total waits over every budget.

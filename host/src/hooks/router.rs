@@ -169,6 +169,8 @@ impl HookRouter {
                 deliver: sub.destination != Destination::Pull,
                 next: None,
                 seen_cap: self.seen_cap,
+                lease: None,
+                release: false,
             };
             committed += self.store.commit_poll(&commit).await?.len();
         }
@@ -207,8 +209,14 @@ impl HookRouter {
 
     async fn failed(&self, sub: &Subscription, error: &str) -> Result<(), StoreError> {
         tracing::warn!(subscription = %sub.name, "an instant event could not be made: {error}");
-        let failure =
-            PollFailure { subscription: &sub.id, error, counts: true, next_poll_at: sub.next_poll_at, pause_after: 3 };
+        let failure = PollFailure {
+            subscription: &sub.id,
+            error,
+            counts: true,
+            next_poll_at: sub.next_poll_at,
+            pause_after: 3,
+            lease: None,
+        };
         self.store.record_failure(&failure).await.map(|_| ())
     }
 }

@@ -80,6 +80,11 @@ impl Runtime {
         self.metrics.clone()
     }
 
+    /// Counts requests also in `window`, which other processes share: see [`crate::egress::Budgets::share`].
+    pub fn share_budgets(&self, window: Arc<dyn crate::egress::SharedWindow>) {
+        self.budgets.share(window);
+    }
+
     /// How often requests waited for a rate-limit budget.
     pub fn rate_limit_waits(&self) -> u64 {
         self.budgets.total_waits()

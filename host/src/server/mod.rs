@@ -57,6 +57,8 @@ pub struct AppState {
     pub mapper: Arc<crate::mapping::LazyMapper>,
     /// Receives apps' webhooks for instant triggers.
     pub hooks: Arc<crate::hooks::Receiver>,
+    /// This process's name on its leases; `None` when it runs no workers.
+    pub owner: Option<Arc<str>>,
 }
 
 #[derive(OpenApi)]
@@ -168,8 +170,9 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
         destinations: Arc::new(host.destinations()),
         mapper: host.mapper().clone(),
         hooks: host.receiver().clone(),
+        owner: settings.workers.then(|| host.scheduler().owner().into()),
     };
-    let mut workers = host.start_workers();
+    let mut workers = if settings.workers { host.start_workers() } else { host.no_workers() };
     if let Some(dir) = settings.connectors_dir.clone() {
         let watching = reload::watch(host.runtime().clone(), host.registry().clone(), dir, workers.stopping());
         workers.push(tokio::spawn(watching));
@@ -190,6 +193,6 @@ pub async fn start(host: Arc<Host>) -> anyhow::Result<Running> {
             tracing::error!("the HTTP server failed: {e}");
         }
     }));
-    tracing::info!(%addr, "weft serving");
+    tracing::info!(%addr, workers = settings.workers, "weft serving");
     Ok(Running { addr, workers, ready, _host: host })
 }

@@ -241,4 +241,25 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     "#,
         ),
     },
+    Migration {
+        version: 11,
+        what: "leases, so several processes share the polling and the outbox; shared request budgets",
+        sql: r#"
+    ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
+    ALTER TABLE subscriptions ADD COLUMN lease_until INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN delivery_owner TEXT;
+    ALTER TABLE subscriptions ADD COLUMN delivery_until INTEGER;
+    CREATE INDEX subscriptions_leases ON subscriptions (lease_owner);
+    CREATE INDEX subscriptions_delivery_leases ON subscriptions (delivery_owner);
+    CREATE TABLE rate_slots (
+        account TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (account, slot)
+    );
+    CREATE INDEX rate_slots_free ON rate_slots (account, sent_at);
+    "#,
+        postgres: None,
+    },
 ];

@@ -8,6 +8,7 @@
 mod access;
 mod hooks;
 mod migrations;
+mod rate;
 mod sql;
 mod sql_subscriptions;
 mod subscriptions;
@@ -54,6 +55,10 @@ pub enum StoreError {
         /// The newest version this binary knows.
         known: i64,
     },
+    /// Another process claimed the subscription since this one did (its
+    /// lease ran out): the poll is not committed, and the other's counts.
+    #[error("the lease on this subscription was lost to another process; its poll is not committed")]
+    LeaseLost,
 }
 
 /// A value the database keeps as text, read back strictly: a value this
@@ -199,6 +204,22 @@ pub struct PendingAuthorization {
     pub created_at: i64,
 }
 
+/// A held [`ConnectionStore::refresh_lock`].
+#[must_use = "the lock is held until released"]
+pub struct RefreshLock(pub(crate) Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+impl RefreshLock {
+    /// Lets the next process refresh.
+    pub async fn release(self) {
+        if let Some(tx) = self.0
+            && let Err(e) = tx.rollback().await
+        {
+            // The connection is closed with it, and the lock with the connection.
+            tracing::warn!("releasing a refresh lock failed: {e}");
+        }
+    }
+}
+
 /// Re-seals one credential: `(id, sealed) -> (sealed, key id)`.
 pub type Reseal = dyn Fn(&str, &[u8]) -> Result<(Vec<u8>, String), String> + Send + Sync;
 
@@ -236,6 +257,12 @@ pub trait ConnectionStore: Send + Sync {
     /// secrets) in one transaction with `reseal(id, sealed) -> (sealed, key_id)`;
     /// when one row fails, none is changed. The count of values re-sealed.
     async fn reseal_all(&self, reseal: &Reseal) -> Result<usize, StoreError>;
+    /// Takes the lock on refreshing connection `id`, held until
+    /// [`RefreshLock::release`] (or the lock is dropped): on PostgreSQL an
+    /// advisory lock, so of the processes sharing the database one refreshes
+    /// and the others wait and then read its tokens; a SQLite file has one
+    /// process, whose own lock suffices.
+    async fn refresh_lock(&self, id: &str) -> Result<RefreshLock, StoreError>;
     /// Stores an authorization the user is being sent to.
     async fn put_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError>;
     /// Removes and returns a pending authorization: a state works once.

@@ -84,6 +84,10 @@ fn redacted(url: &str) -> String {
 /// The PostgreSQL advisory lock held while migrating ("weft" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7765_6674;
 
+/// The advisory-lock space of connections' refreshes (two-key form, so
+/// never the migration lock).
+const REFRESH_LOCKS: i32 = 0x7766;
+
 /// The store: every store trait on one SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -374,6 +378,19 @@ impl ConnectionStore for SqlStore {
         }
         tx.commit().await?;
         Ok(count)
+    }
+
+    async fn refresh_lock(&self, id: &str) -> Result<super::RefreshLock, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(super::RefreshLock(None));
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(REFRESH_LOCKS)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(super::RefreshLock(Some(tx)))
     }
 
     async fn put_pending(&self, p: &PendingAuthorization) -> Result<(), StoreError> {

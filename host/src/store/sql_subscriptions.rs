@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use super::StoredText;
-use super::sql::SqlStore;
+use super::sql::{Dialect, SqlStore};
 use super::subscriptions::*;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -53,6 +53,7 @@ fn subscription_row(row: &AnyRow) -> Result<Subscription, StoreError> {
         },
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        lease_token: row.try_get("lease_token")?,
     })
 }
 
@@ -200,15 +201,83 @@ impl SubscriptionStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn due_subscriptions(&self, now_ms: i64, limit: u32) -> Result<Vec<Subscription>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM subscriptions WHERE state = 'active' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2",
-        )
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        // PostgreSQL: rows another process is claiming right now are skipped,
+        // not waited for. SQLite has one writer, so the statement is atomic.
+        let skip_locked = if self.dialect() == Dialect::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let rows = sqlx::query(&format!(
+            "UPDATE subscriptions SET lease_owner = $1, lease_until = $2, lease_token = lease_token + 1 \
+             WHERE id IN (SELECT id FROM subscriptions WHERE state = 'active' AND next_poll_at <= $3 \
+                 AND (lease_until IS NULL OR lease_until < $4) ORDER BY next_poll_at LIMIT $5 {skip_locked}) \
+             RETURNING *"
+        ))
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now_ms)
         .bind(now_ms)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(subscription_row).collect()
+        let mut claimed = rows.iter().map(subscription_row).collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|s| s.next_poll_at);
+        Ok(claimed)
+    }
+
+    async fn renew_leases(&self, owner: &str, until: i64) -> Result<u64, StoreError> {
+        let polls =
+            sqlx::query("UPDATE subscriptions SET lease_until = $1 WHERE lease_owner = $2 AND lease_until IS NOT NULL")
+                .bind(until)
+                .bind(owner)
+                .execute(self.pool())
+                .await?;
+        let lanes = sqlx::query(
+            "UPDATE subscriptions SET delivery_until = $1 WHERE delivery_owner = $2 AND delivery_until IS NOT NULL",
+        )
+        .bind(until)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(polls.rows_affected() + lanes.rows_affected())
+    }
+
+    async fn leases_held(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError> {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM subscriptions WHERE lease_owner = $1 AND lease_until >= $2) + \
+             (SELECT COUNT(*) FROM subscriptions WHERE delivery_owner = $3 AND delivery_until >= $4)",
+        )
+        .bind(owner)
+        .bind(now_ms)
+        .bind(owner)
+        .bind(now_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(held.max(0) as u64)
+    }
+
+    async fn waiting(&self, now_ms: i64) -> Result<Waiting, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM subscriptions WHERE state = 'active' AND next_poll_at <= $1 \
+                 AND (lease_until IS NULL OR lease_until < $2)) AS due_polls, \
+             (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending_deliveries, \
+             (SELECT COUNT(*) FROM subscriptions WHERE lease_until >= $3) AS poll_leases",
+        )
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(now_ms)
+        .fetch_one(self.pool())
+        .await?;
+        let count = |name: &str| row.try_get::<i64, _>(name).map(|n| n.max(0) as u64);
+        Ok(Waiting {
+            due_polls: count("due_polls")?,
+            pending_deliveries: count("pending_deliveries")?,
+            poll_leases: count("poll_leases")?,
+        })
     }
 
     async fn commit_poll(&self, c: &PollCommit<'_>) -> Result<Vec<i64>, StoreError> {
@@ -258,19 +327,33 @@ impl SubscriptionStore for SqlStore {
         .bind(i64::from(c.seen_cap))
         .execute(&mut *tx)
         .await?;
+        // The fence: nothing above lands unless this poll's claim is still the
+        // latest (the transaction is dropped, so rolled back, when it is not).
         let update = match &c.next {
             Some(next) => sqlx::query(
                 "UPDATE subscriptions SET cursor = $1, seeded = 1, consecutive_failures = 0, next_poll_at = $2, \
-                 last_success_at = $3, last_error = NULL, updated_at = $4 WHERE id = $5",
+                 last_success_at = $3, last_error = NULL, updated_at = $4, \
+                 lease_until = CASE WHEN $5 THEN NULL ELSE lease_until END, \
+                 lease_owner = CASE WHEN $6 THEN NULL ELSE lease_owner END \
+                 WHERE id = $7 AND ($8 IS NULL OR lease_token = $9)",
             )
             .bind(next.cursor)
-            .bind(next.at),
+            .bind(next.at)
+            .bind(&stamp)
+            .bind(&stamp)
+            .bind(c.release)
+            .bind(c.release),
             None => sqlx::query(
                 "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = $1, last_error = NULL, \
-                 updated_at = $2 WHERE id = $3",
-            ),
+                 updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR lease_token = $5)",
+            )
+            .bind(&stamp)
+            .bind(&stamp),
         };
-        update.bind(&stamp).bind(&stamp).bind(c.subscription).execute(&mut *tx).await?;
+        let fenced = update.bind(c.subscription).bind(c.lease).bind(c.lease).execute(&mut *tx).await?;
+        if fenced.rows_affected() == 0 && c.lease.is_some() {
+            return Err(StoreError::LeaseLost);
+        }
         tx.commit().await?;
         Ok(seqs)
     }
@@ -286,10 +369,13 @@ impl SubscriptionStore for SqlStore {
         let pause = f.counts && failures >= i64::from(f.pause_after);
         let state = if pause { SubscriptionState::Error } else { SubscriptionState::Active };
         let stamp = now();
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE subscriptions SET consecutive_failures = $1, next_poll_at = $2, last_failure_at = $3, last_error = $4, \
              state = CASE WHEN $5 THEN 'error' ELSE state END, \
-             state_reason = CASE WHEN $6 THEN $7 ELSE state_reason END, updated_at = $8 WHERE id = $9",
+             state_reason = CASE WHEN $6 THEN $7 ELSE state_reason END, updated_at = $8, \
+             lease_until = CASE WHEN $9 IS NULL THEN lease_until ELSE NULL END, \
+             lease_owner = CASE WHEN $10 IS NULL THEN lease_owner ELSE NULL END \
+             WHERE id = $11 AND ($12 IS NULL OR lease_token = $13)",
         )
         .bind(failures)
         .bind(f.next_poll_at)
@@ -299,9 +385,16 @@ impl SubscriptionStore for SqlStore {
         .bind(pause)
         .bind(format!("paused after {failures} failures in a row: {}", f.error))
         .bind(&stamp)
+        .bind(f.lease)
+        .bind(f.lease)
         .bind(f.subscription)
+        .bind(f.lease)
+        .bind(f.lease)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 && f.lease.is_some() {
+            return Err(StoreError::LeaseLost);
+        }
         tx.commit().await?;
         Ok(state)
     }
@@ -333,19 +426,57 @@ impl SubscriptionStore for SqlStore {
         rows.iter().map(event_row).collect()
     }
 
-    async fn due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-             AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription = d.subscription \
-                 AND p.status = 'pending' AND p.event_seq < d.event_seq AND p.next_attempt_at > $1) \
-             ORDER BY d.event_seq LIMIT $2"
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let skip_locked = if self.dialect() == Dialect::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let lanes: Vec<String> = sqlx::query_scalar(&format!(
+            "UPDATE subscriptions SET delivery_owner = $1, delivery_until = $2 \
+             WHERE id IN (SELECT s.id FROM subscriptions s \
+                 WHERE (s.delivery_until IS NULL OR s.delivery_until < $3) \
+                 AND s.id IN (SELECT d.subscription FROM deliveries d \
+                     WHERE d.status = 'pending' AND d.next_attempt_at <= $4) \
+                 LIMIT $5 {skip_locked}) \
+             RETURNING id"
         ))
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now_ms)
         .bind(now_ms)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
+        if lanes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+             JOIN subscriptions s ON s.id = d.subscription AND s.delivery_owner = $1 AND s.delivery_until >= $2 \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription = d.subscription \
+                 AND p.status = 'pending' AND p.event_seq < d.event_seq AND p.next_attempt_at > $4) \
+             ORDER BY d.event_seq LIMIT $5"
+        ))
+        .bind(owner)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(i64::from(limit) * 16)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(delivery_row).collect()
+    }
+
+    async fn release_deliveries(&self, owner: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE subscriptions SET delivery_owner = NULL, delivery_until = NULL WHERE delivery_owner = $1")
+            .bind(owner)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     async fn deliveries(

@@ -187,6 +187,11 @@ pub struct Subscription {
     pub created_at: String,
     /// When its row last changed (RFC 3339): an edit, a poll or a change of state.
     pub updated_at: String,
+    /// The fencing token of the latest claim on its next poll
+    /// ([`SubscriptionStore::claim_due`]); a poll commits only while no
+    /// later claim has been made. Never serialised.
+    #[serde(skip)]
+    pub lease_token: i64,
 }
 
 /// An event as stored, readable by sequence number.
@@ -292,6 +297,13 @@ pub struct PollCommit<'a> {
     pub next: Option<NextPoll<'a>>,
     /// The most ids kept in the dedupe set.
     pub seen_cap: u32,
+    /// The claim the poll was made under: the commit is refused
+    /// ([`StoreError::LeaseLost`]) when another claim was made since, so a
+    /// process that stalled past its lease cannot commit a stale poll.
+    /// `None` for events a webhook brought, which dedupe instead.
+    pub lease: Option<i64>,
+    /// Whether the turn ends with this commit, handing the lease back.
+    pub release: bool,
 }
 
 /// What a poll leaves for the next one.
@@ -316,6 +328,20 @@ pub struct PollFailure<'a> {
     pub next_poll_at: i64,
     /// Pause once this many consecutive counted failures are reached.
     pub pause_after: u32,
+    /// The claim the poll was made under (see [`PollCommit::lease`]); the lease is handed back.
+    pub lease: Option<i64>,
+}
+
+/// Work waiting in the store, for `/metrics` and `/readyz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Waiting {
+    /// Active subscriptions due now that no live lease holds.
+    pub due_polls: u64,
+    /// Deliveries pending, due now or waiting for a retry.
+    pub pending_deliveries: u64,
+    /// Live leases on polls, across every process.
+    pub poll_leases: u64,
 }
 
 /// Durable state of subscriptions, their events and the delivery outbox; [`super::SqlStore`]
@@ -337,8 +363,23 @@ pub trait SubscriptionStore: Send + Sync {
     async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
     /// Deletes a subscription with its events, dedupe set and deliveries; false when there was none.
     async fn delete_subscription(&self, id: &str) -> Result<bool, StoreError>;
-    /// Up to `limit` active subscriptions due at `now_ms` (unix ms), the longest overdue first.
-    async fn due_subscriptions(&self, now_ms: i64, limit: u32) -> Result<Vec<Subscription>, StoreError>;
+    /// Claims for `owner`, until `lease_until` (unix ms), up to `limit` active
+    /// subscriptions due at `now_ms` that no live lease holds, the longest
+    /// overdue first; each comes back with its new [`Subscription::lease_token`].
+    /// Processes sharing a database never claim the same one at once.
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<Subscription>, StoreError>;
+    /// Extends every live lease `owner` holds, on polls and on delivery lanes, to `until` (unix ms).
+    async fn renew_leases(&self, owner: &str, until: i64) -> Result<u64, StoreError>;
+    /// Live leases `owner` holds on polls and on delivery lanes at `now_ms`.
+    async fn leases_held(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError>;
+    /// What is waiting at `now_ms`.
+    async fn waiting(&self, now_ms: i64) -> Result<Waiting, StoreError>;
     /// Commits a poll: new events (those whose ids are not yet seen), the
     /// dedupe set, the outbox and the cursor, together. Returns the new
     /// events' sequence numbers.
@@ -349,9 +390,20 @@ pub trait SubscriptionStore: Send + Sync {
     async fn set_state(&self, id: &str, state: SubscriptionState, reason: Option<&str>) -> Result<(), StoreError>;
     /// Up to `limit` of a subscription's events with a sequence number above `after`, oldest first.
     async fn events_after(&self, subscription: &str, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
-    /// Up to `limit` pending deliveries due at `now_ms` (unix ms), in event order; one waiting for a
-    /// retry holds back its subscription's later ones.
-    async fn due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>, StoreError>;
+    /// Claims for `owner`, until `lease_until`, the delivery lanes of up to
+    /// `limit` subscriptions with deliveries due at `now_ms` that no live lease
+    /// holds, and returns their due deliveries in event order; one waiting for
+    /// a retry holds back its subscription's later ones. A lane is one
+    /// process's at a time, so each subscription's events arrive in order.
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// Hands back the delivery lanes `owner` holds.
+    async fn release_deliveries(&self, owner: &str) -> Result<(), StoreError>;
     /// Up to `limit` of a subscription's deliveries, newest first, only those with `status` when given.
     async fn deliveries(
         &self,

@@ -44,7 +44,12 @@ pub struct Deliverer {
     settings: DeliverySettings,
     wake: Arc<Notify>,
     metrics: Arc<crate::metrics::Metrics>,
+    owner: Arc<str>,
+    lease: Duration,
 }
+
+/// Delivery lanes claimed per pass.
+const LANES_PER_PASS: u32 = 256;
 
 /// What a [`Deliverer`] works with.
 pub struct DelivererParts {
@@ -64,6 +69,10 @@ pub struct DelivererParts {
     pub wake: Arc<Notify>,
     /// Where delivery outcomes are counted.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// This process's name on the delivery lanes it claims (the scheduler's, which renews them).
+    pub owner: Arc<str>,
+    /// How long a claim on a lane lasts without renewal.
+    pub lease: Duration,
 }
 
 fn now_ms() -> i64 {
@@ -73,8 +82,8 @@ fn now_ms() -> i64 {
 impl Deliverer {
     /// Builds a deliverer over the store.
     pub fn new(parts: DelivererParts) -> Arc<Deliverer> {
-        let DelivererParts { store, client, egress, vault, mapper, settings, wake, metrics } = parts;
-        Arc::new(Deliverer { store, client, egress, vault, mapper, settings, wake, metrics })
+        let DelivererParts { store, client, egress, vault, mapper, settings, wake, metrics, owner, lease } = parts;
+        Arc::new(Deliverer { store, client, egress, vault, mapper, settings, wake, metrics, owner, lease })
     }
 
     /// Delivers until `shutdown`; what is in flight then finishes or stays pending.
@@ -92,9 +101,20 @@ impl Deliverer {
     }
 
     /// One pass over the due outbox: each subscription's deliveries in order,
-    /// subscriptions side by side. Returns how many were attempted.
+    /// subscriptions side by side, on the lanes this process claimed (handed
+    /// back at the end). Returns how many were attempted.
     pub async fn deliver_due_now(&self) -> usize {
-        let due = match self.store.due_deliveries(now_ms(), 500).await {
+        let attempted = self.deliver_claimed().await;
+        if let Err(e) = self.store.release_deliveries(&self.owner).await {
+            tracing::error!("handing back delivery lanes failed: {e}");
+        }
+        attempted
+    }
+
+    async fn deliver_claimed(&self) -> usize {
+        let now = now_ms();
+        let until = now + self.lease.as_millis() as i64;
+        let due = match self.store.claim_deliveries(&self.owner, now, until, LANES_PER_PASS).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!("reading the outbox failed: {e}");

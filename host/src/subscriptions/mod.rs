@@ -12,7 +12,7 @@ mod settings;
 pub use delivery::{Deliverer, DelivererParts, sign};
 pub use poller::PollReport;
 pub use resolver::{ConnectionResolver, StoredConnections};
-pub use scheduler::Scheduler;
+pub use scheduler::{Scheduler, SchedulerParts, lease_owner};
 pub use settings::{DeliverySettings, SchedulerSettings};
 
 pub use crate::runtime::Registry;
@@ -229,6 +229,7 @@ pub fn build(new: NewSubscription, checked: Checked, vault: &Vault) -> (Subscrip
         destination_schema: new.destination_schema,
         created_at: now.clone(),
         updated_at: now,
+        lease_token: 0,
     };
     (sub, shown)
 }

@@ -4,7 +4,9 @@
 use super::scheduler::Scheduler;
 use crate::error::{CallError, ConnectorFailure};
 use crate::runtime::PollMeta;
-use crate::store::{Destination, NewEvent, NextPoll, PollCommit, PollFailure, Start, Subscription, SubscriptionState};
+use crate::store::{
+    Destination, NewEvent, NextPoll, PollCommit, PollFailure, Start, StoreError, Subscription, SubscriptionState,
+};
 use std::time::{Duration, Instant};
 
 /// What a turn did.
@@ -96,6 +98,9 @@ impl Scheduler {
                 .filter(|e| !before(floor, e.occurred_at.as_deref()))
                 .map(|e| NewEvent { id: e.id, occurred_at: e.occurred_at, data: e.data })
                 .collect();
+            let repeated = outcome.cursor == cursor;
+            let out_of_time = started.elapsed() > Duration::from_millis(self.settings.round_budget_ms);
+            let last = !outcome.has_more || report.rounds >= self.settings.max_rounds || out_of_time || repeated;
             let commit = PollCommit {
                 subscription: &sub.id,
                 events: &events,
@@ -103,24 +108,28 @@ impl Scheduler {
                 deliver: sub.destination != Destination::Pull,
                 next: Some(NextPoll { cursor: outcome.cursor.as_deref(), at: self.next_poll(sub) }),
                 seen_cap: self.settings.seen_cap,
+                lease: Some(sub.lease_token),
+                release: last,
             };
             match self.store.commit_poll(&commit).await {
                 Ok(seqs) => report.new_events += seqs.len(),
+                Err(StoreError::LeaseLost) => {
+                    tracing::warn!(subscription = %sub.name, "another process claimed this subscription while it was polled here (its lease ran out); this poll is dropped");
+                    report.error = Some(StoreError::LeaseLost.to_string());
+                    return report;
+                }
                 Err(e) => {
                     report.error = Some(format!("committing the poll failed: {e}"));
                     return report;
                 }
             }
             report.seeded |= seed;
-            let repeated = outcome.cursor == cursor;
             cursor = outcome.cursor;
             seeded = true;
-            let out_of_time = started.elapsed() > Duration::from_millis(self.settings.round_budget_ms);
-            if !outcome.has_more || report.rounds >= self.settings.max_rounds || out_of_time {
-                break;
-            }
-            if repeated {
-                tracing::warn!(subscription = %sub.name, "the trigger said it has more but returned the same cursor; stopping this turn");
+            if last {
+                if outcome.has_more && repeated {
+                    tracing::warn!(subscription = %sub.name, "the trigger said it has more but returned the same cursor; stopping this turn");
+                }
                 break;
             }
         }
@@ -143,6 +152,8 @@ impl Scheduler {
             deliver: false,
             next: Some(NextPoll { cursor: sub.cursor.as_deref(), at: now_ms() + 24 * 3600 * 1000 }),
             seen_cap: self.settings.seen_cap,
+            lease: Some(sub.lease_token),
+            release: true,
         };
         if let Err(e) = self.store.commit_poll(&commit).await {
             report.error = Some(format!("committing failed: {e}"));
@@ -195,6 +206,7 @@ impl Scheduler {
             counts,
             next_poll_at: next,
             pause_after: self.settings.pause_after,
+            lease: Some(sub.lease_token),
         };
         match self.store.record_failure(&failure).await {
             Ok(state) => report.state = Some(state),

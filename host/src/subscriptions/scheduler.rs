@@ -27,24 +27,44 @@ pub struct Scheduler {
     pub(super) resolver: Arc<dyn ConnectionResolver>,
     pub(super) settings: SchedulerSettings,
     deliveries: Arc<Notify>,
+    /// This process's name on the leases it takes.
+    owner: Arc<str>,
     in_flight: Mutex<HashSet<String>>,
     /// How late polls started against their schedule, in ms (a bounded sample).
     lags: Mutex<Vec<u32>>,
+}
+
+/// What a [`Scheduler`] works with.
+pub struct SchedulerParts {
+    /// Runs the triggers.
+    pub runtime: Arc<Runtime>,
+    /// Subscriptions, cursors, dedupe sets and the outbox.
+    pub store: Arc<dyn SubscriptionStore>,
+    /// The loaded connectors.
+    pub registry: Arc<Registry>,
+    /// Finds each subscription's connection.
+    pub resolver: Arc<dyn ConnectionResolver>,
+    /// `[scheduler]`.
+    pub settings: SchedulerSettings,
+    /// Notified when a poll commits new events.
+    pub deliveries: Arc<Notify>,
+    /// This process's name on the leases it takes ([`lease_owner`]).
+    pub owner: Arc<str>,
+}
+
+/// A name for this process's leases, unique among the processes sharing a database.
+pub fn lease_owner() -> Arc<str> {
+    format!("pid{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 6]>())).into()
 }
 
 /// Lag samples kept at most (the newest are dropped once full).
 const MAX_LAG_SAMPLES: usize = 1_000_000;
 
 impl Scheduler {
-    /// Builds a scheduler; `deliveries` is notified when a poll commits new events.
-    pub fn new(
-        runtime: Arc<Runtime>,
-        store: Arc<dyn SubscriptionStore>,
-        registry: Arc<Registry>,
-        resolver: Arc<dyn ConnectionResolver>,
-        settings: SchedulerSettings,
-        deliveries: Arc<Notify>,
-    ) -> Arc<Scheduler> {
+    /// Builds a scheduler; `deliveries` is notified when a poll commits new
+    /// events; `owner` names this process on the leases it takes.
+    pub fn new(parts: SchedulerParts) -> Arc<Scheduler> {
+        let SchedulerParts { runtime, store, registry, resolver, settings, deliveries, owner } = parts;
         Arc::new(Scheduler {
             runtime,
             store,
@@ -52,6 +72,7 @@ impl Scheduler {
             resolver,
             settings,
             deliveries,
+            owner,
             in_flight: Mutex::default(),
             lags: Mutex::default(),
         })
@@ -85,14 +106,38 @@ impl Scheduler {
         self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     }
 
+    /// This process's name on its leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Claims what is due now, under a fresh lease.
+    async fn claim_due(&self) -> Result<Vec<crate::store::Subscription>, crate::store::StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let until = now + self.settings.lease().as_millis() as i64;
+        self.store.claim_due(&self.owner, now, until, BATCH).await
+    }
+
+    /// Keeps this process's leases alive while it works, every third of their length.
+    async fn renew_leases(self: Arc<Self>) {
+        let lease = self.settings.lease();
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let until = jiff::Timestamp::now().as_millisecond() + lease.as_millis() as i64;
+            if let Err(e) = self.store.renew_leases(&self.owner, until).await {
+                tracing::error!("renewing this process's leases failed: {e}");
+            }
+        }
+    }
+
     /// Polls until `shutdown` turns true, then waits for the polls in flight.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.settings.max_concurrent_polls.max(1)));
         let mut tasks = JoinSet::new();
+        let renewer = tokio::spawn(self.clone().renew_leases());
         while !*shutdown.borrow() {
-            let now = jiff::Timestamp::now().as_millisecond();
             let mut behind = false;
-            match self.store.due_subscriptions(now, BATCH).await {
+            match self.claim_due().await {
                 Ok(due) => {
                     // A full batch means more are due: look again at once
                     // instead of after a tick (found by weft-bench's scale run).
@@ -119,7 +164,7 @@ impl Scheduler {
                         });
                     }
                 }
-                Err(e) => tracing::error!("reading due subscriptions failed: {e}"),
+                Err(e) => tracing::error!("claiming due subscriptions failed: {e}"),
             }
             while tasks.try_join_next().is_some() {}
             if behind {
@@ -133,16 +178,16 @@ impl Scheduler {
         }
         tracing::info!(in_flight = tasks.len(), "scheduler stopping; finishing the polls in flight");
         while tasks.join_next().await.is_some() {}
+        renewer.abort();
     }
 
     /// Polls every subscription that is due now, one after another: the
     /// run-once mode tests and scripts use instead of waiting for the clock.
     pub async fn poll_due_now(&self) -> Vec<(String, PollReport)> {
-        let now = jiff::Timestamp::now().as_millisecond();
-        let due = match self.store.due_subscriptions(now, BATCH).await {
+        let due = match self.claim_due().await {
             Ok(due) => due,
             Err(e) => {
-                tracing::error!("reading due subscriptions failed: {e}");
+                tracing::error!("claiming due subscriptions failed: {e}");
                 return Vec::new();
             }
         };

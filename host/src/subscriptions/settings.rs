@@ -20,6 +20,10 @@ pub struct SchedulerSettings {
     pub max_concurrent_polls: usize,
     /// Development and tests only: poll every subscription at this interval, ignoring the 1-minute floor.
     pub dev_interval_ms: Option<u64>,
+    /// How long a process's claim on a poll or a delivery lane lasts without
+    /// renewal, in seconds: a process that dies leaves its work to the others
+    /// for at most this long. Renewed every third of it.
+    pub lease_secs: u64,
 }
 
 impl Default for SchedulerSettings {
@@ -31,7 +35,15 @@ impl Default for SchedulerSettings {
             round_budget_ms: 60_000,
             max_concurrent_polls: 16,
             dev_interval_ms: None,
+            lease_secs: 30,
         }
+    }
+}
+
+impl SchedulerSettings {
+    /// The lease length, at least one second.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs.max(1))
     }
 }
 
