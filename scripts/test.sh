@@ -50,4 +50,6 @@ if [ "$(id -u)" = 0 ]; then chown -R postgres: "$pg_dir"; as_pg=(runuser -u post
   -o "-c listen_addresses='' -k $pg_dir/socket -c fsync=off -c max_connections=300" start >/dev/null
 trap '"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
 echo "the subscription and server tests again, on PostgreSQL" >&2
-WEFT_TEST_POSTGRES="$pg_dir/socket" cargo test -p weft-cli --test all "$@" -- subscriptions:: serve::
+# Key rotation is left out: it is an offline command on one SQLite file (see the README).
+WEFT_TEST_POSTGRES="$pg_dir/socket" cargo test -p weft-cli --test all "$@" -- subscriptions:: serve:: \
+  --skip serve::a_key_rotation_re_seals_webhook_secrets_and_signed_deliveries_still_verify

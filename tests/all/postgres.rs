@@ -123,15 +123,17 @@ impl Postgres {
 
 /// When the suite runs on PostgreSQL (`WEFT_TEST_POSTGRES` names the socket
 /// directory of a cluster `scripts/test.sh` started for the pass), the URL of
-/// a new empty database for one test; `None` on SQLite.
-pub(crate) fn test_database() -> Option<String> {
+/// the database of the host whose data directory is `data` (made empty the
+/// first time, found again when the host restarts); `None` on SQLite.
+pub(crate) fn test_database(data: &Path) -> Option<String> {
     let socket = std::env::var("WEFT_TEST_POSTGRES").ok().filter(|s| !s.is_empty())?;
-    let name = format!("t{}", hex::encode(rand::random::<[u8; 8]>()));
-    let output = Command::new(server_binaries().join("createdb"))
-        .args(["-h", &socket, "-U", "weft", &name])
-        .output()
-        .expect("run createdb");
-    assert!(output.status.success(), "createdb: {}", String::from_utf8_lossy(&output.stderr));
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(data.display().to_string().as_bytes());
+    let name = format!("t{}", hex::encode(&digest[..8]));
+    let beside = server_binaries().join("createdb");
+    let createdb = if beside.is_file() { beside } else { PathBuf::from("createdb") };
+    let output = Command::new(createdb).args(["-h", &socket, "-U", "weft", &name]).output().expect("run createdb");
+    let complaint = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() || complaint.contains("already exists"), "createdb: {complaint}");
     Some(format!("postgres://weft@localhost/{name}?host={socket}"))
 }
 

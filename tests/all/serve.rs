@@ -36,7 +36,7 @@ pub(crate) fn write_config(dir: &Path) -> PathBuf {
         format!(
             "data_dir = \"{data}\"\ncache_dir = \"{cache}\"\n[server]\nlisten = \"127.0.0.1:0\"\nconnectors_dir = \"{conn}\"\nadmin_key = \"{ADMIN}\"\ndrain_ms = 300\n\
              [egress]\nallow_loopback = true\n[scheduler]\ndev_interval_ms = 60\n[delivery]\nfirst_backoff_ms = 50\n{store}",
-            store = crate::postgres::test_database().map(|url| format!("[store]\nurl = \"{url}\"\n")).unwrap_or_default(),
+            store = crate::postgres::test_database(dir).map(|url| format!("[store]\nurl = \"{url}\"\n")).unwrap_or_default(),
             data = dir.join("data").display(),
             cache = weft_tests::workspace_root().join("target").join("test-component-cache").display(),
             conn = connectors.display(),

@@ -33,7 +33,7 @@ pub(crate) async fn host_at(data: &Path, component: &Path, tweak: impl FnOnce(&m
     config.delivery.first_backoff_ms = 20;
     tweak(&mut config);
     config.data_dir = Some(data.to_path_buf());
-    if let Some(url) = crate::postgres::test_database() {
+    if let Some(url) = crate::postgres::test_database(data) {
         config.store.url = Some(Secret::new(url));
     }
     let host = weft::Host::open(config).await.expect("host");
