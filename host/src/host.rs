@@ -137,6 +137,10 @@ impl HostBuilder {
         if store.dialect() == crate::store::Dialect::Postgres {
             // Processes on one database count their requests to each account together.
             runtime.share_budgets(store.clone());
+        } else {
+            // Only this machine's processes open a SQLite file: a dead one's
+            // work need not wait for its leases to run out.
+            crate::subscriptions::release_dead_local_leases(store.as_ref()).await;
         }
         let vault = Vault::open(KeySource::from_env_or_file(&data_dir))?;
         let connections = Connections::new(

@@ -227,7 +227,8 @@ async fn leases_keep_processes_apart(store: &SqlStore) {
     // Renewal keeps a lease that would otherwise have run out.
     let held = store.leases_held("b2", now + 62_000).await.expect("held");
     assert_eq!(held, taken.len() as u64 - 1, "{backend}: the committed one was handed back");
-    store.renew_leases("b2", now + 200_000).await.expect("renew");
+    let ids: Vec<String> = taken.iter().map(|s| s.id.clone()).collect();
+    store.renew_polls("b2", &ids, now + 200_000).await.expect("renew");
     assert!(store.claim_due("c2", now + 100_000, now + 130_000, 500).await.expect("claim").is_empty(), "{backend}");
 
     // Delivery lanes: one process's at a time, free again once handed back.

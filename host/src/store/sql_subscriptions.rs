@@ -229,13 +229,25 @@ impl SubscriptionStore for SqlStore {
         Ok(claimed)
     }
 
-    async fn renew_leases(&self, owner: &str, until: i64) -> Result<u64, StoreError> {
-        let polls =
-            sqlx::query("UPDATE subscriptions SET lease_until = $1 WHERE lease_owner = $2 AND lease_until IS NOT NULL")
-                .bind(until)
-                .bind(owner)
-                .execute(self.pool())
-                .await?;
+    async fn renew_polls(&self, owner: &str, ids: &[String], until: i64) -> Result<u64, StoreError> {
+        let mut renewed = 0;
+        for chunk in ids.chunks(100) {
+            let places: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 3)).collect();
+            let sql = format!(
+                "UPDATE subscriptions SET lease_until = $1 WHERE lease_owner = $2 AND lease_until IS NOT NULL \
+                 AND id IN ({})",
+                places.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(until).bind(owner);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            renewed += query.execute(self.pool()).await?.rows_affected();
+        }
+        Ok(renewed)
+    }
+
+    async fn renew_lanes(&self, owner: &str, until: i64) -> Result<u64, StoreError> {
         let lanes = sqlx::query(
             "UPDATE subscriptions SET delivery_until = $1 WHERE delivery_owner = $2 AND delivery_until IS NOT NULL",
         )
@@ -243,7 +255,27 @@ impl SubscriptionStore for SqlStore {
         .bind(owner)
         .execute(self.pool())
         .await?;
-        Ok(polls.rows_affected() + lanes.rows_affected())
+        Ok(lanes.rows_affected())
+    }
+
+    async fn lease_owners(&self) -> Result<Vec<String>, StoreError> {
+        let owners = sqlx::query_scalar(
+            "SELECT lease_owner FROM subscriptions WHERE lease_owner IS NOT NULL \
+             UNION SELECT delivery_owner FROM subscriptions WHERE delivery_owner IS NOT NULL",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(owners)
+    }
+
+    async fn release_leases_of(&self, owner: &str) -> Result<u64, StoreError> {
+        let polls =
+            sqlx::query("UPDATE subscriptions SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1")
+                .bind(owner)
+                .execute(self.pool())
+                .await?;
+        self.release_deliveries(owner).await?;
+        Ok(polls.rows_affected())
     }
 
     async fn leases_held(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError> {

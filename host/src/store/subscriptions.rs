@@ -374,8 +374,14 @@ pub trait SubscriptionStore: Send + Sync {
         lease_until: i64,
         limit: u32,
     ) -> Result<Vec<Subscription>, StoreError>;
-    /// Extends every live lease `owner` holds, on polls and on delivery lanes, to `until` (unix ms).
-    async fn renew_leases(&self, owner: &str, until: i64) -> Result<u64, StoreError>;
+    /// Extends `owner`'s leases on the polls of `ids` (those it is working on) to `until` (unix ms).
+    async fn renew_polls(&self, owner: &str, ids: &[String], until: i64) -> Result<u64, StoreError>;
+    /// Extends `owner`'s claims on delivery lanes to `until` (unix ms), while a pass delivers them.
+    async fn renew_lanes(&self, owner: &str, until: i64) -> Result<u64, StoreError>;
+    /// Every owner named on a lease, live or run out.
+    async fn lease_owners(&self) -> Result<Vec<String>, StoreError>;
+    /// Hands back every lease `owner` holds, for an owner known to be dead.
+    async fn release_leases_of(&self, owner: &str) -> Result<u64, StoreError>;
     /// Live leases `owner` holds on polls and on delivery lanes at `now_ms`.
     async fn leases_held(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError>;
     /// What is waiting at `now_ms`.

@@ -142,7 +142,20 @@ impl Deliverer {
                 drop(permit);
             });
         }
-        while lanes.join_next().await.is_some() {}
+        // A long pass keeps its lanes; they are handed back when it ends.
+        let mut renew = tokio::time::interval(self.lease / 3);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                done = lanes.join_next() => if done.is_none() { break },
+                _ = renew.tick() => {
+                    let until = now_ms() + self.lease.as_millis() as i64;
+                    if let Err(e) = self.store.renew_lanes(&self.owner, until).await {
+                        tracing::error!("renewing delivery lanes failed: {e}");
+                    }
+                }
+            }
+        }
         count
     }
 

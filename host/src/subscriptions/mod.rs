@@ -12,7 +12,7 @@ mod settings;
 pub use delivery::{Deliverer, DelivererParts, sign};
 pub use poller::PollReport;
 pub use resolver::{ConnectionResolver, StoredConnections};
-pub use scheduler::{Scheduler, SchedulerParts, lease_owner};
+pub use scheduler::{Scheduler, SchedulerParts, lease_owner, release_dead_local_leases};
 pub use settings::{DeliverySettings, SchedulerSettings};
 
 pub use crate::runtime::Registry;
