@@ -32,7 +32,12 @@ pub(crate) fn rss_kib() -> u64 {
 
 /// CPU time (user + system) this process used so far, in seconds.
 pub(crate) fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    process_cpu_seconds("self")
+}
+
+/// CPU seconds (user and system) of process `pid` (or `self`) so far.
+pub(crate) fn process_cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
     // Fields after the command (which may contain spaces) start after ") ".
     let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();

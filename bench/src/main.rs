@@ -13,6 +13,7 @@ mod overhead;
 mod poll;
 mod report;
 mod scale;
+mod scale_pg;
 mod stats;
 
 use std::time::Duration;
@@ -35,10 +36,10 @@ fn options() -> Result<Options, String> {
                 o.scale_seconds =
                     Some(args.next().and_then(|s| s.parse().ok()).ok_or("--scale-seconds needs a number")?)
             }
-            "overhead" | "poll" | "cold-start" | "scale" | "hooks" => o.only = Some(arg),
+            "overhead" | "poll" | "cold-start" | "scale" | "scale-pg" | "hooks" => o.only = Some(arg),
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale|hooks] [--quick] [--out FILE]"
+                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale|scale-pg|hooks] [--quick] [--out FILE]"
                 ));
             }
         }
@@ -88,6 +89,18 @@ fn main() {
         for &count in counts {
             eprintln!("running {count} subscriptions: a minute of catching up, then {seconds} s measured…");
             figures.scale.push(rt.block_on(scale::run(count, Duration::from_secs(seconds))));
+        }
+    }
+    if wants("scale-pg") {
+        let seconds = o.scale_seconds.unwrap_or(if o.quick { 20 } else { 120 });
+        let warm_up = Duration::from_secs(if o.quick { 30 } else { 60 });
+        let counts: &[usize] = if o.quick { &[10_000] } else { &[10_000, 100_000] };
+        for &count in counts {
+            for workers in [1, 2, 4] {
+                eprintln!("running {count} subscriptions on PostgreSQL with {workers} worker process(es)…");
+                let run = scale_pg::run(count, workers, warm_up, Duration::from_secs(seconds));
+                figures.pg_scale.push(rt.block_on(run));
+            }
         }
     }
     let text = report::render(&figures, o.quick);

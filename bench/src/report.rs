@@ -14,6 +14,7 @@ pub(crate) struct Figures {
     pub poll: Option<PollFigures>,
     pub cold: Option<ColdStart>,
     pub scale: Vec<ScaleRun>,
+    pub pg_scale: Vec<crate::scale_pg::PgScaleRun>,
     pub hooks: Option<crate::hooks::HookLatency>,
 }
 
@@ -109,6 +110,30 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
             s.db_mib,
             s.idle_bytes_per_subscription
         );
+    }
+    if !f.pg_scale.is_empty() {
+        let _ = writeln!(
+            t,
+            "\n## Scale-out on PostgreSQL\n\n`weft serve` worker processes on one PostgreSQL database (a throw-away \
+             cluster on this machine, over a Unix socket), the simulator in a process of its own, every subscription \
+             on a 1-minute interval. Polls and schedule lag come from the workers' `/metrics` (lag as the bucket \
+             holding the percentile), CPU from `/proc`. The SQLite figures above are one process with the simulator \
+             inside it.\n\n| subscriptions | workers | polls/s (needed) | lag p50 | lag p99 | workers' CPU | PostgreSQL's CPU |\n|---|---|---|---|---|---|---|"
+        );
+        for r in &f.pg_scale {
+            let _ = writeln!(
+                t,
+                "| {} | {} | {:.0} ({:.0}) | {} | {} | {:.0}% | {:.0}% |",
+                r.subscriptions,
+                r.workers,
+                r.polls_per_sec,
+                r.target_per_sec,
+                r.lag_p50_s,
+                r.lag_p99_s,
+                r.workers_cpu_percent,
+                r.postgres_cpu_percent
+            );
+        }
     }
     let _ = writeln!(t, "\n## Targets\n");
     if let Some(p) = &f.poll {

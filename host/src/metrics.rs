@@ -86,6 +86,28 @@ impl Metrics {
         self.add("weft_instantiate_seconds_count", "counter", "Instantiations timed.", Vec::new(), 1.0);
     }
 
+    /// Counts how late a poll started against its schedule, in buckets
+    /// (`weft_schedule_lag_seconds_bucket{le}`, cumulative, with `_sum` and `_count`).
+    pub fn schedule_lag(&self, lag: Duration) {
+        const BUCKETS: [&str; 12] = ["0.01", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60", "+Inf"];
+        let seconds = lag.as_secs_f64();
+        let help = "Polls by how late they started against their schedule, cumulative by upper bound in seconds.";
+        for bound in BUCKETS {
+            if bound == "+Inf" || bound.parse::<f64>().is_ok_and(|b| seconds <= b) {
+                self.add("weft_schedule_lag_seconds_bucket", "counter", help, vec![("le", bound.to_string())], 1.0);
+            }
+        }
+        let sum_help = "Total schedule lag of the polls counted, in seconds.";
+        self.add("weft_schedule_lag_seconds_sum", "counter", sum_help, Vec::new(), seconds);
+        self.add(
+            "weft_schedule_lag_seconds_count",
+            "counter",
+            "Polls whose schedule lag was counted.",
+            Vec::new(),
+            1.0,
+        );
+    }
+
     /// The text exposition; `extra` adds gauges read at scrape time.
     pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
         let families = self.families.lock().unwrap_or_else(|p| p.into_inner());

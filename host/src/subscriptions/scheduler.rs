@@ -125,6 +125,7 @@ impl Scheduler {
             return;
         }
         let lag = (now - due_at).clamp(0, i64::from(u32::MAX)) as u32;
+        self.runtime.metrics().schedule_lag(Duration::from_millis(u64::from(lag)));
         let mut lags = self.lags.lock().unwrap_or_else(|p| p.into_inner());
         if lags.len() < MAX_LAG_SAMPLES {
             lags.push(lag);
