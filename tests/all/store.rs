@@ -214,7 +214,8 @@ async fn leases_keep_processes_apart(store: &SqlStore) {
         pause_after: 1,
         lease: Some(second.lease_token),
     };
-    assert!(matches!(store.record_failure(&failure).await, Err(StoreError::LeaseLost)), "{backend}");
+    let late = store.record_failure(&failure).await;
+    assert!(matches!(late, Err(StoreError::LeaseLost)), "{backend}: {late:?}");
     let after = store.subscription_by_id(&second.id).await.expect("read").expect("there");
     assert_eq!(
         (after.state, after.last_error),
@@ -240,6 +241,39 @@ async fn leases_keep_processes_apart(store: &SqlStore) {
     assert_eq!(store.waiting(now).await.expect("waiting").pending_deliveries, 2, "{backend}");
 }
 
+/// A write while another process's transaction holds the database waits
+/// for it, and lands, instead of failing: SQLite answers "database is
+/// locked" at once to a transaction that read before it wrote, unless the
+/// store takes the write lock at the start.
+async fn a_writer_waits_for_the_one_before_it(store: &SqlStore) {
+    let backend = store.dialect().as_str();
+    let (busy, failing) = (subscription(900), subscription(901));
+    for sub in [&busy, &failing] {
+        store.insert_subscription(sub).await.expect("subscription");
+    }
+    let mut before = store.pool().begin().await.expect("another writer");
+    sqlx::query("UPDATE subscriptions SET name = 'renamed' WHERE id = $1")
+        .bind(&busy.id)
+        .execute(&mut *before)
+        .await
+        .expect("it writes");
+    let failure = PollFailure {
+        subscription: &failing.id,
+        error: "upstream down",
+        counts: true,
+        next_poll_at: 5,
+        pause_after: 10,
+        lease: None,
+    };
+    let (recorded, _) = tokio::join!(store.record_failure(&failure), async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        before.commit().await.expect("the other writer commits");
+    });
+    assert!(matches!(recorded, Ok(SubscriptionState::Active)), "{backend}: {recorded:?}");
+    let after = store.subscription_by_id(&failing.id).await.expect("read").expect("there");
+    assert_eq!((after.consecutive_failures, after.last_error.as_deref()), (1, Some("upstream down")), "{backend}");
+}
+
 /// A schema newer than the binary is refused, by name, on reopening.
 async fn refuses_a_newer_schema(location: &StoreLocation) {
     let store = SqlStore::open(location).await.expect("open");
@@ -258,7 +292,9 @@ async fn the_store_keeps_the_same_promises_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().expect("dir");
     let sqlite = StoreLocation::File(dir.path().join("weft.db"));
     keeps_its_promises(&SqlStore::open(&sqlite).await.expect("sqlite")).await;
-    leases_keep_processes_apart(&SqlStore::open(&sqlite).await.expect("sqlite")).await;
+    let store = SqlStore::open(&sqlite).await.expect("sqlite");
+    leases_keep_processes_apart(&store).await;
+    a_writer_waits_for_the_one_before_it(&store).await;
 
     let pg = Postgres::start();
     let postgres = StoreLocation::parse(&pg.database("promises").await).expect("a postgres URL");
@@ -266,6 +302,7 @@ async fn the_store_keeps_the_same_promises_on_sqlite_and_postgres() {
     assert_eq!(store.dialect().as_str(), "postgres");
     keeps_its_promises(&store).await;
     leases_keep_processes_apart(&store).await;
+    a_writer_waits_for_the_one_before_it(&store).await;
     // Opening again finds every migration applied and changes nothing.
     let reopened = SqlStore::open(&postgres).await.expect("reopen");
     assert!(reopened.connection("acme", "crm").await.expect("read").is_none());

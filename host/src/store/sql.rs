@@ -151,6 +151,18 @@ impl SqlStore {
         self.dialect
     }
 
+    /// A transaction that will write. SQLite's plain `BEGIN` takes the write
+    /// lock at the first write, and a transaction that has read by then does
+    /// not wait for a lock another connection holds: SQLite answers "database
+    /// is locked" at once rather than risk a deadlock. `BEGIN IMMEDIATE` takes
+    /// the lock at the start, waiting out the busy timeout like any writer.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         if self.dialect == Dialect::Postgres {
             // Several processes may start at once: one migrates, the others
@@ -176,7 +188,7 @@ impl SqlStore {
             return Err(StoreError::Newer { found: current, known });
         }
         for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::raw_sql(&migrations::sql_for(migration, self.dialect)).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
                 .bind(migration.version)
@@ -346,7 +358,7 @@ impl ConnectionStore for SqlStore {
     async fn reseal_all(&self, reseal: &Reseal) -> Result<usize, StoreError> {
         // Everything sealed, in one transaction: a row that cannot be
         // re-sealed rolls back every other, so a rotation changes all or nothing.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut count = 0;
         let connections = sqlx::query("SELECT id, sealed FROM connections").fetch_all(&mut *tx).await?;
         for row in &connections {
@@ -411,7 +423,7 @@ impl ConnectionStore for SqlStore {
     }
 
     async fn take_pending(&self, state: &str) -> Result<Option<PendingAuthorization>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row =
             sqlx::query("SELECT * FROM oauth_pending WHERE state = $1").bind(state).fetch_optional(&mut *tx).await?;
         let Some(row) = row else { return Ok(None) };

@@ -192,7 +192,7 @@ impl SubscriptionStore for SqlStore {
     }
 
     async fn delete_subscription(&self, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["seen_events", "deliveries", "events"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE subscription = $1")).bind(id).execute(&mut *tx).await?;
         }
@@ -313,7 +313,7 @@ impl SubscriptionStore for SqlStore {
     }
 
     async fn commit_poll(&self, c: &PollCommit<'_>) -> Result<Vec<i64>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let stamp = now();
         let mut seqs = Vec::new();
         for event in c.events {
@@ -384,6 +384,9 @@ impl SubscriptionStore for SqlStore {
         };
         let fenced = update.bind(c.subscription).bind(c.lease).bind(c.lease).execute(&mut *tx).await?;
         if fenced.rows_affected() == 0 && c.lease.is_some() {
+            // Handed back now, not when the pool next runs the dropped
+            // transaction's rollback: the next writer need not wait for it.
+            tx.rollback().await?;
             return Err(StoreError::LeaseLost);
         }
         tx.commit().await?;
@@ -391,7 +394,7 @@ impl SubscriptionStore for SqlStore {
     }
 
     async fn record_failure(&self, f: &PollFailure<'_>) -> Result<SubscriptionState, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let failures: i64 = sqlx::query_scalar("SELECT consecutive_failures FROM subscriptions WHERE id = $1")
             .bind(f.subscription)
             .fetch_optional(&mut *tx)
@@ -425,6 +428,7 @@ impl SubscriptionStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 && f.lease.is_some() {
+            tx.rollback().await?;
             return Err(StoreError::LeaseLost);
         }
         tx.commit().await?;
@@ -531,7 +535,7 @@ impl SubscriptionStore for SqlStore {
     }
 
     async fn mark_delivered(&self, seq: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_error = NULL \
              WHERE event_seq = $2",
@@ -553,7 +557,7 @@ impl SubscriptionStore for SqlStore {
         next_attempt_at: i64,
         error: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE deliveries SET attempts = $1, first_attempt_at = COALESCE(first_attempt_at, $2), next_attempt_at = $3, \
              last_error = $4 WHERE event_seq = $5",
@@ -571,7 +575,7 @@ impl SubscriptionStore for SqlStore {
     }
 
     async fn mark_dead(&self, seq: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE deliveries SET status = 'dead', attempts = $1, last_error = $2 WHERE event_seq = $3")
             .bind(i64::from(attempts))
             .bind(error)
