@@ -11,8 +11,8 @@ use crate::model::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use weft_manifest::{
-    Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings, RateLimit,
-    StartPoint, TokenKind, Trigger, schema_of,
+    Action, ActionEffect, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings,
+    RateLimit, StartPoint, TokenKind, Trigger, schema_of,
 };
 
 /// The connector's id, declared in its manifest; the host registers the connector under it.
@@ -315,6 +315,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: Vec::new(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-tags-location-id", "GET", "/social-media-posting/{locationId}/tags")),
+                effect: None,
             },
             Action {
                 key: "get-tag-details".into(),
@@ -327,6 +328,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: Vec::new(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-tags-by-ids", "POST", "/social-media-posting/{locationId}/tags/details")),
+                effect: Some(ActionEffect::Read),
             },
             Action {
                 key: "get-statistics".into(),
@@ -339,6 +341,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+                effect: Some(ActionEffect::Read),
             },
             Action {
                 key: "create-post".into(),
@@ -361,6 +364,7 @@ pub fn manifest() -> ConnectorManifest {
                 ],
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("create-post", "POST", "/social-media-posting/{locationId}/posts")),
+                effect: None,
             },
             Action {
                 key: "best-posting-times".into(),
@@ -378,6 +382,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: profile_dropdown(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-social-media-statistics", "POST", "/social-media-posting/statistics")),
+                effect: Some(ActionEffect::Read),
             },
             Action {
                 key: "list-accounts".into(),
@@ -391,6 +396,7 @@ pub fn manifest() -> ConnectorManifest {
                 dynamic_options: Vec::new(),
                 token_kinds: vec![TokenKind::Location],
                 source: Some(source("get-account", "GET", "/social-media-posting/{locationId}/accounts")),
+                effect: None,
             },
         ],
     };

@@ -233,6 +233,48 @@ pub struct Action {
     /// The API operation this action calls, when it was generated from an API description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<OperationSource>,
+    /// What running the action does to the account; when absent, it follows
+    /// from the source operation's method (see [`Action::effect`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<ActionEffect>,
+}
+
+/// What an action does to the account it runs against. Agents and builders
+/// are told, so a read can run freely and a delete only when someone allowed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionEffect {
+    /// Only reads: running it changes nothing.
+    Read,
+    /// Creates or changes something.
+    Write,
+    /// Deletes something.
+    Delete,
+}
+
+impl Action {
+    /// What the action does: as declared, else from its source operation's
+    /// HTTP method (GET and HEAD read, DELETE deletes), else a write: an
+    /// action nobody described is not assumed harmless.
+    pub fn effect(&self) -> ActionEffect {
+        if let Some(effect) = self.effect {
+            return effect;
+        }
+        match self.source.as_ref().map(|s| s.method.to_ascii_uppercase()).as_deref() {
+            Some("GET" | "HEAD") => ActionEffect::Read,
+            Some("DELETE") => ActionEffect::Delete,
+            _ => ActionEffect::Write,
+        }
+    }
+
+    /// Whether running it twice with the same input leaves the account as
+    /// running it once: reads, deletes, and PUTs by their HTTP meaning.
+    pub fn is_idempotent(&self) -> bool {
+        match self.effect() {
+            ActionEffect::Read | ActionEffect::Delete => true,
+            ActionEffect::Write => self.source.as_ref().is_some_and(|s| s.method.eq_ignore_ascii_case("PUT")),
+        }
+    }
 }
 
 /// The kind of account a token acts for. APIs such as GHL issue tokens for

@@ -14,8 +14,8 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use weft_manifest::{
-    Action, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings, RateLimit,
-    StartPoint, TokenKind, Trigger,
+    Action, ActionEffect, AuthMethod, ConnectionTest, ConnectorManifest, DynamicField, OperationSource, PollSettings,
+    RateLimit, StartPoint, TokenKind, Trigger,
 };
 use weft_openapi_runtime::table::{Dropdown, Operation, Table, TriggerKind, TriggerSpec};
 
@@ -230,6 +230,9 @@ fn action(p: &Planned) -> Result<Action, GenError> {
         dynamic_options: Vec::new(),
         token_kinds: kinds(&p.operation.token_kinds),
         source: Some(p.source.clone()),
+        // A list sent as a POST (a search) only reads; its method would say it writes.
+        effect: (p.operation.list.is_some() && !p.source.method.eq_ignore_ascii_case("GET"))
+            .then_some(ActionEffect::Read),
     })
 }
 
