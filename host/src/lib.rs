@@ -14,6 +14,7 @@ pub mod hooks;
 mod host;
 pub mod limits;
 pub mod mapping;
+pub mod mcp;
 pub mod metrics;
 pub mod names;
 pub mod runtime;

@@ -71,6 +71,12 @@ impl Metrics {
         self.add("weft_deliveries_total", "counter", "Delivery attempts by outcome.", labels, 1.0);
     }
 
+    /// Counts one MCP tool call of `connector`; `outcome` is `ok` or an error code.
+    pub fn tool_call(&self, connector: &str, outcome: &str) {
+        let labels = vec![("connector", connector.to_string()), ("outcome", outcome.to_string())];
+        self.add("weft_mcp_tool_calls_total", "counter", "MCP tool calls by connector and outcome.", labels, 1.0);
+    }
+
     /// Adds one timed connector call (`what`: `action`, `poll` or `options`), instantiation included.
     pub fn call_time(&self, what: &str, elapsed: Duration) {
         let labels = vec![("call", what.to_string())];

@@ -10,6 +10,7 @@ mod crash;
 mod generated;
 mod instant;
 mod manifests;
+mod mcp;
 mod postgres;
 mod posts;
 mod promises_delivery;

@@ -331,6 +331,7 @@ async fn the_openapi_document_is_valid_and_covers_every_route() {
         "/v1/subscriptions/{name}/events",
         "/v1/subscriptions/{name}/deliveries",
         "/v1/subscriptions/{name}/deliveries/replay",
+        "/v1/mcp/exposure",
     ] {
         assert!(paths.contains(&path), "{path} is missing from the document");
     }

@@ -1,6 +1,6 @@
 //! The commands and their arguments.
 
-use crate::{call, connect, inspect, keys, run, serve};
+use crate::{call, connect, inspect, keys, mcp, run, serve};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -136,6 +136,8 @@ enum Command {
     /// Generate a connector from an API description.
     #[command(subcommand)]
     Gen(GenCommand),
+    /// Offer a connector's actions as tools to an MCP client (a desktop app, an editor) on stdio.
+    Mcp(mcp::McpArgs),
     /// List the choices of a dynamic dropdown field.
     Options {
         component: PathBuf,
@@ -192,6 +194,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Options { component, key, field, call } => call::options(g, &component, &key, &field, &call).await,
         Command::Connect(args) => connect::connect(g, &args).await,
+        Command::Mcp(args) => mcp::run(g, &args).await,
         Command::Connections(command) => connect::connections(g, command).await,
         Command::Keys(command) => keys::run(g, command).await,
         Command::Run(args) => run::run(g, &args).await,

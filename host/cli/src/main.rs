@@ -8,6 +8,7 @@ mod connection_file;
 mod inspect;
 mod keys;
 mod logging;
+mod mcp;
 mod poll_state;
 mod run;
 mod serve;

@@ -36,7 +36,7 @@ pub(super) enum Caller {
     Admin,
 }
 
-fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
+pub(super) fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let value = value.to_str().map_err(|_| malformed_authorization())?;
     // The scheme is case-insensitive (RFC 9110 §11.1).

@@ -66,7 +66,7 @@ pub struct AppState {
     info(title = "weft", description = "Connectors as sandboxed WebAssembly components: connections, triggers, actions."),
     modifiers(&SecuritySchemes),
     components(schemas(crate::error::ErrorCode)),
-    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"), (name = "console"), (name = "hooks"))
+    tags((name = "connectors"), (name = "connections"), (name = "subscriptions"), (name = "admin"), (name = "console"), (name = "hooks"), (name = "mcp"))
 )]
 struct ApiDoc;
 
@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::console::routes())
         .merge(routes::mapping::routes())
         .merge(routes::hooks::routes())
+        .merge(routes::mcp::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the routes are merged: it documents each of them.
@@ -118,8 +119,10 @@ pub fn router(state: AppState) -> Router {
         )
     })
     .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .with_state(state.clone())
+    // The MCP endpoint has its own key check and body limit (see routes::mcp).
+    .merge(routes::mcp::endpoint(state))
     .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(state)
 }
 
 /// A running server.

@@ -72,6 +72,11 @@ impl Problem {
         self.0.code
     }
 
+    /// The input field to blame, when there is one (a JSON pointer).
+    pub fn field(&self) -> Option<&str> {
+        self.0.field.as_deref()
+    }
+
     /// Names the input field to blame, when there is one.
     pub fn with_field(mut self, field: Option<String>) -> Problem {
         self.0.field = field;

@@ -81,6 +81,10 @@ pub trait AccessStore: Send + Sync {
     async fn session(&self, hash: &str) -> Result<Option<ConsoleSession>, StoreError>;
     /// Ends a session (signing out).
     async fn delete_session(&self, hash: &str) -> Result<(), StoreError>;
+    /// What the workspace shows to AI agents (JSON of `mcp::Exposure`); `None` until it is set.
+    async fn mcp_exposure(&self, workspace: &str) -> Result<Option<String>, StoreError>;
+    /// Sets it; `false` when there is no such workspace.
+    async fn set_mcp_exposure(&self, workspace: &str, exposure: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -208,6 +212,23 @@ impl AccessStore for SqlStore {
     async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM console_sessions WHERE hash = $1").bind(hash).execute(self.pool()).await?;
         Ok(())
+    }
+
+    async fn mcp_exposure(&self, workspace: &str) -> Result<Option<String>, StoreError> {
+        let found: Option<Option<String>> = sqlx::query_scalar("SELECT mcp_exposure FROM workspaces WHERE name = $1")
+            .bind(workspace)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.flatten())
+    }
+
+    async fn set_mcp_exposure(&self, workspace: &str, exposure: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE workspaces SET mcp_exposure = $1 WHERE name = $2")
+            .bind(exposure)
+            .bind(workspace)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }
 

@@ -262,4 +262,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     "#,
         postgres: None,
     },
+    Migration {
+        version: 12,
+        what: "which actions each workspace shows to AI agents (MCP)",
+        sql: "ALTER TABLE workspaces ADD COLUMN mcp_exposure TEXT;",
+        postgres: None,
+    },
 ];

@@ -462,6 +462,15 @@ impl SubscriptionStore for SqlStore {
         rows.iter().map(event_row).collect()
     }
 
+    async fn latest_events(&self, subscription: &str, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM events WHERE subscription = $1 ORDER BY seq DESC LIMIT $2")
+            .bind(subscription)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(event_row).collect()
+    }
+
     async fn claim_deliveries(
         &self,
         owner: &str,

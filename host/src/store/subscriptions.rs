@@ -396,6 +396,8 @@ pub trait SubscriptionStore: Send + Sync {
     async fn set_state(&self, id: &str, state: SubscriptionState, reason: Option<&str>) -> Result<(), StoreError>;
     /// Up to `limit` of a subscription's events with a sequence number above `after`, oldest first.
     async fn events_after(&self, subscription: &str, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
+    /// A subscription's latest `limit` events, newest first.
+    async fn latest_events(&self, subscription: &str, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
     /// Claims for `owner`, until `lease_until`, the delivery lanes of up to
     /// `limit` subscriptions with deliveries due at `now_ms` that no live lease
     /// holds, and returns their due deliveries in event order; one waiting for

@@ -6,5 +6,6 @@ pub(super) mod connectors;
 pub(super) mod console;
 pub(super) mod hooks;
 pub(super) mod mapping;
+pub(super) mod mcp;
 pub(super) mod ops;
 pub(super) mod subscriptions;
