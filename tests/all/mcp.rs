@@ -196,7 +196,8 @@ async fn an_agent_over_http_finds_tags_learns_from_its_errors_and_sees_only_its_
     assert_eq!(status, StatusCode::OK, "{view}");
     let typo = json!({"allow": ["pit/create-pots"]});
     let (status, _, problem) = server.call(Method::PUT, "/v1/mcp/exposure", k, Some(typo)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    assert_eq!(problem["field"], "/allow", "{problem}");
     assert!(problem["detail"].as_str().expect("detail").contains("pit/create-pots"), "{problem}");
     let out = client(json!([list()]), &["--url", &url, "--key", &key], &[]).await;
     let tools = &out["results"][0];

@@ -39,11 +39,11 @@ impl Exposure {
     /// The entries that name nothing: a connection that does not exist, or an
     /// action no connection's connector has. `known` lists each connection
     /// with its action keys.
-    pub fn unknown_entries<'a>(&self, known: &[(&'a str, Vec<&'a str>)]) -> Vec<String> {
+    pub fn unknown_entries<'a>(&self, known: &[(&'a str, Vec<&'a str>)]) -> Vec<Unknown> {
         let mut unknown = Vec::new();
         for name in self.connections.iter().flatten() {
             if !known.iter().any(|(conn, _)| conn == name) {
-                unknown.push(format!("connection `{name}`"));
+                unknown.push(Unknown::Connection(name.clone()));
             }
         }
         for entry in &self.allow {
@@ -52,10 +52,28 @@ impl Exposure {
                 None => known.iter().any(|(_, keys)| keys.contains(&entry.as_str())),
             };
             if !found {
-                unknown.push(format!("allowed action `{entry}`"));
+                unknown.push(Unknown::Action(entry.clone()));
             }
         }
         unknown
+    }
+}
+
+/// An entry of an [`Exposure`] that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    /// A connection the workspace does not have.
+    Connection(String),
+    /// An `allow` entry no connection's connector has.
+    Action(String),
+}
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unknown::Connection(name) => write!(f, "connection `{name}`"),
+            Unknown::Action(entry) => write!(f, "allowed action `{entry}`"),
+        }
     }
 }
 
@@ -99,9 +117,7 @@ mod tests {
             only_allowed: false,
         };
         let known = vec![("acme", vec!["find-tags", "create-post"])];
-        assert_eq!(
-            e.unknown_entries(&known),
-            ["connection `nope`", "allowed action `acme/nothing`", "allowed action `typo`"]
-        );
+        let unknown: Vec<String> = e.unknown_entries(&known).iter().map(ToString::to_string).collect();
+        assert_eq!(unknown, ["connection `nope`", "allowed action `acme/nothing`", "allowed action `typo`"]);
     }
 }

@@ -2,6 +2,7 @@
 //! of what it shows (`/v1/mcp/exposure`).
 
 use crate::error::ErrorCode;
+use crate::mcp::exposure::Unknown;
 use crate::mcp::{Exposure, Feed, McpWorkspace, ToolHost, Tools};
 use crate::runtime::{Connection, LoadedConnector, Runtime};
 use crate::server::AppState;
@@ -191,11 +192,15 @@ async fn set_exposure(
         .collect();
     let unknown = exposure.unknown_entries(&known);
     if !unknown.is_empty() {
-        let field = if unknown[0].starts_with("connection") { "/connections" } else { "/allow" };
-        return Err(Problem::invalid(format!(
+        let field = match unknown[0] {
+            Unknown::Connection(_) => "/connections",
+            Unknown::Action(_) => "/allow",
+        };
+        // Like a subscription naming a connection that does not exist: a 404.
+        return Err(Problem::not_found(format!(
             "these name nothing in the workspace: {}; GET /v1/connections lists the connections, and each \
              connector's actions are in GET /v1/connectors/{{id}}",
-            unknown.join(", ")
+            unknown.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         ))
         .with_field(Some(field.into())));
     }
