@@ -8,29 +8,27 @@
 # from which scripts/console.sh builds the console weft serve embeds. The test
 # build compiles the connector components from source.
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(…) stops the script too
 cd "$(dirname "$0")/.."
 rustup target list --installed | grep -q '^wasm32-wasip2$' || rustup target add wasm32-wasip2
 
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/weft/schemathesis"
-if ! cmp -s tests/schemathesis/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
-  echo "installing schemathesis into $venv (pinned in tests/schemathesis/requirements.txt)" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/schemathesis/requirements.txt
-  cp tests/schemathesis/requirements.txt "$venv/requirements.txt"
-fi
-export WEFT_SCHEMATHESIS="$venv/bin/st"
-
+# A venv under ~/.cache/weft holding what a requirements file pins,
+# reinstalled when the file changes: pinned_venv NAME REQUIREMENTS WHAT.
+pinned_venv() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/weft/$1"
+  if ! cmp -s "$2" "$venv/requirements.txt" 2>/dev/null; then
+    echo "installing $3 into $venv (pinned in $2)" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$2" >&2
+    cp "$2" "$venv/requirements.txt"
+  fi
+  echo "$venv"
+}
+WEFT_SCHEMATHESIS="$(pinned_venv schemathesis tests/schemathesis/requirements.txt schemathesis)/bin/st"
 # The official MCP Python SDK, the client the MCP tests drive weft with.
-mcp_venv="${XDG_CACHE_HOME:-$HOME/.cache}/weft/mcp-client"
-if ! cmp -s tests/mcp/requirements.txt "$mcp_venv/requirements.txt" 2>/dev/null; then
-  echo "installing the MCP Python SDK into $mcp_venv (pinned in tests/mcp/requirements.txt)" >&2
-  rm -rf "$mcp_venv"
-  python3 -m venv "$mcp_venv"
-  "$mcp_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/mcp/requirements.txt
-  cp tests/mcp/requirements.txt "$mcp_venv/requirements.txt"
-fi
-export WEFT_MCP_PYTHON="$mcp_venv/bin/python"
+WEFT_MCP_PYTHON="$(pinned_venv mcp-client tests/mcp/requirements.txt 'the MCP Python SDK')/bin/python"
+export WEFT_SCHEMATHESIS WEFT_MCP_PYTHON
 
 if ! command -v chromium >/dev/null; then
   echo "installing chromium (Debian's) for the console's browser test" >&2

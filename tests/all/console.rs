@@ -273,7 +273,7 @@ async fn an_event_the_mapping_cannot_shape_is_dead_lettered_and_delivered_after_
     assert_eq!(status, StatusCode::CREATED, "{created}");
     sink.expect_secret(created["webhookSecret"].as_str().expect("a secret"));
     let seeded = async || server.call(Method::GET, "/v1/subscriptions/tags", k, None).await.2["seeded"] == true;
-    assert!(until(seeded).await, "seeded");
+    assert!(wait_until(seeded).await, "seeded");
 
     let long = "a tag name far longer than twenty characters";
     let tags = world.create_tags(&["short one", long]);
@@ -286,7 +286,7 @@ async fn an_event_the_mapping_cannot_shape_is_dead_lettered_and_delivered_after_
         let (_, _, dead) = server.call(Method::GET, "/v1/subscriptions/tags/deliveries?status=dead", k, None).await;
         dead.as_array().is_some_and(|d| d.len() == 1)
     };
-    assert!(until(dead).await, "the long one is dead-lettered");
+    assert!(wait_until(dead).await, "the long one is dead-lettered");
     let (_, _, dead) = server.call(Method::GET, "/v1/subscriptions/tags/deliveries?status=dead", k, None).await;
     let reason = dead[0]["lastError"].as_str().unwrap_or_default().to_string();
     assert!(reason.contains("schema") && reason.contains("/name"), "the reason names the field: {dead}");
@@ -357,14 +357,4 @@ async fn testing_a_trigger_shows_real_events_and_an_oauth_connection_reconnects_
     let (_, _, tested) = server.call(Method::POST, "/v1/connections/ghl/test", k, None).await;
     assert_eq!(tested["ok"], true, "{tested}");
     assert!(server.terminate().await.success());
-}
-
-async fn until(mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..200 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }

@@ -8,29 +8,9 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::time::Duration;
-
-/// Checks every 100 ms, for up to 30 s, until `check` holds; whether it did.
-async fn wait_for(mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..300 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
 
 fn python() -> PathBuf {
-    let installed = std::env::var_os("WEFT_MCP_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/weft/mcp-client/bin/python")
-    });
-    assert!(
-        installed.is_file(),
-        "the MCP client is not installed at {}: run the suite with scripts/test.sh, which installs it",
-        installed.display()
-    );
-    installed
+    installed_tool("WEFT_MCP_PYTHON", ".cache/weft/mcp-client/bin/python", "the MCP client")
 }
 
 /// Runs the SDK's client with `steps` and these arguments; its JSON answer.
@@ -110,14 +90,14 @@ async fn an_agent_over_http_finds_tags_learns_from_its_errors_and_sees_only_its_
     let (status, _, created) = server.call(Method::POST, "/v1/subscriptions", k, Some(sub)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let seeded = async || server.call(Method::GET, "/v1/subscriptions/tags", k, None).await.2["seeded"] == true;
-    assert!(wait_for(seeded).await, "the subscription seeds");
+    assert!(wait_until(seeded).await, "the subscription seeds");
     world.create_tags(&["autumn"]);
     let found = async || {
         server.call(Method::GET, "/v1/subscriptions/tags/events?after=0", k, None).await.2["events"]
             .as_array()
             .is_some_and(|e| !e.is_empty())
     };
-    assert!(wait_for(found).await, "the new tag is an event");
+    assert!(wait_until(found).await, "the new tag is an event");
 
     let steps = json!([
         list(),

@@ -138,16 +138,6 @@ impl Server {
     }
 }
 
-async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..200 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
 fn assert_problem(status: StatusCode, kind: &str, body: &Value, want_status: StatusCode, code: &str) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(kind, "application/problem+json", "{body}");
@@ -675,15 +665,7 @@ async fn thirty_two_hostile_calls_at_once_leave_the_server_answering_well_behave
 
 /// schemathesis, from PyPI, as `scripts/test.sh` installs it (pinned).
 fn schemathesis() -> PathBuf {
-    let installed = std::env::var_os("WEFT_SCHEMATHESIS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/weft/schemathesis/bin/st")
-    });
-    assert!(
-        installed.is_file(),
-        "schemathesis is not installed at {}: run the suite with scripts/test.sh, which installs it",
-        installed.display()
-    );
-    installed
+    installed_tool("WEFT_SCHEMATHESIS", ".cache/weft/schemathesis/bin/st", "schemathesis")
 }
 
 /// The API answers as its OpenAPI document says: schemathesis generates

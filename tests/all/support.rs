@@ -195,3 +195,28 @@ pub(crate) fn send_signal(child: &tokio::process::Child, signal: &str) {
     let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill");
     assert!(status.success(), "kill -{signal} {pid}");
 }
+
+/// Checks `check` every 100 ms, for up to 20 s, until it holds; whether it did.
+pub(crate) async fn wait_until(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A tool `scripts/test.sh` installs (pinned): the path in `$var`, else
+/// `~/<default>`; fails, saying how to install it, when it is not there.
+pub(crate) fn installed_tool(var: &str, default: &str, what: &str) -> PathBuf {
+    let installed = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(default));
+    assert!(
+        installed.is_file(),
+        "{what} is not installed at {}: run the suite with scripts/test.sh, which installs it",
+        installed.display()
+    );
+    installed
+}

@@ -20,6 +20,44 @@ struct Prepared {
     input: Value,
 }
 
+/// A component loaded with the connection its calls use.
+pub(crate) struct Opened {
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) connector: LoadedConnector,
+    pub(crate) connection: Connection,
+    /// The host a stored connection came from (`None` for a connection file);
+    /// it holds the data directory's lock.
+    pub(crate) host: Option<weft::Host>,
+}
+
+/// Loads `component` with `connection`: a connection file, which needs no
+/// data directory (the runtime alone), or the name of a stored connection.
+pub(crate) async fn open(
+    g: &Global,
+    component: &Path,
+    connection: &str,
+    allow_loopback: bool,
+) -> Result<Opened, String> {
+    if Path::new(connection).is_file() {
+        let mut config = g.host_config()?;
+        config.egress.allow_loopback |= allow_loopback;
+        let runtime = Arc::new(Runtime::new(config).map_err(|e| format!("{e:#}"))?);
+        let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+        let file = ConnectionFile::load(Path::new(connection))?;
+        let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
+        return Ok(Opened { runtime, connector, connection, host: None });
+    }
+    let host = g.open_host(allow_loopback).await?;
+    let runtime = host.runtime().clone();
+    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connection = host
+        .connections()
+        .for_call(&g.workspace, connection, &connector.manifest)
+        .await
+        .map_err(|e| format!("--connection {connection}: not a file, and {e}"))?;
+    Ok(Opened { runtime, connector, connection, host: Some(host) })
+}
+
 fn read_input(arg: &str) -> Result<Value, String> {
     let text = match arg.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read --input file {path}: {e}"))?,
@@ -30,24 +68,8 @@ fn read_input(arg: &str) -> Result<Value, String> {
 
 async fn prepare(g: &Global, component: &Path, args: &CallArgs) -> Result<Prepared, String> {
     let input = read_input(&args.input)?;
-    if Path::new(&args.connection).is_file() {
-        // A connection file needs no data directory: the runtime alone.
-        let mut config = g.host_config()?;
-        config.egress.allow_loopback |= args.allow_loopback;
-        let runtime = Arc::new(Runtime::new(config).map_err(|e| format!("{e:#}"))?);
-        let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
-        let file = ConnectionFile::load(Path::new(&args.connection))?;
-        let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
-        return Ok(Prepared { runtime, connector, connection, input });
-    }
-    let host = g.open_host(args.allow_loopback).await?;
-    let runtime = host.runtime().clone();
-    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
-    let connection = host
-        .connections()
-        .for_call(&g.workspace, &args.connection, &connector.manifest)
-        .await
-        .map_err(|e| format!("--connection {}: not a file, and {e}", args.connection))?;
+    let Opened { runtime, connector, connection, .. } =
+        open(g, component, &args.connection, args.allow_loopback).await?;
     Ok(Prepared { runtime, connector, connection, input })
 }
 

@@ -2,7 +2,6 @@
 //! client (a desktop app, an editor), over stdin and stdout.
 
 use crate::args::Global;
-use crate::connection_file::ConnectionFile;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,25 +64,16 @@ impl ToolHost for LocalTools {
 }
 
 pub(crate) async fn run(g: &Global, args: &McpArgs) -> Result<(), String> {
-    let path = Path::new(&args.connection);
-    let (runtime, host, name) = if path.is_file() {
-        let mut config = g.host_config()?;
-        config.egress.allow_loopback |= args.allow_loopback;
-        let runtime = Arc::new(Runtime::new(config).map_err(|e| format!("{e:#}"))?);
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "connection".into());
-        (runtime, None, stem)
-    } else {
-        let host = g.open_host(args.allow_loopback).await?;
-        (host.runtime().clone(), Some(host), args.connection.clone())
-    };
-    let connector = Arc::new(runtime.load(&args.component).await.map_err(|e| e.to_string())?);
-    let connection = match &host {
-        None => ConnectionFile::load(path)?.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?,
-        Some(host) => host
-            .connections()
-            .for_call(&g.workspace, &args.connection, &connector.manifest)
-            .await
-            .map_err(|e| format!("--connection {}: not a file, and {e}", args.connection))?,
+    let opened = crate::call::open(g, &args.component, &args.connection, args.allow_loopback).await?;
+    let (runtime, connection, host) = (opened.runtime, opened.connection, opened.host);
+    let connector = Arc::new(opened.connector);
+    // Tools are named after the connection: a file's name without `.toml`, or the stored name.
+    let name = match &host {
+        Some(_) => args.connection.clone(),
+        None => Path::new(&args.connection)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "connection".into()),
     };
     let keys: Vec<&str> = connector.manifest.actions.iter().map(|a| a.key.as_str()).collect();
     if let Some(unknown) = args.allow.iter().find(|a| !keys.contains(&a.as_str())) {

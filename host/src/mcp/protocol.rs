@@ -46,6 +46,12 @@ impl<H: ToolHost + ?Sized> Handler<H> {
     }
 }
 
+/// A failure before any tool ran (the store, a damaged exposure): the
+/// server cannot answer this request at all, a protocol error.
+fn unanswerable(problem: crate::server::Problem) -> ErrorData {
+    ErrorData::internal_error(problem.detail().to_string(), None)
+}
+
 fn tool(def: &ToolDef) -> Tool {
     let annotations = ToolAnnotations::with_title(def.title.clone())
         .read_only(def.read_only)
@@ -71,8 +77,7 @@ impl<H: ToolHost + ?Sized> ServerHandler for Handler<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let workspace = self.workspace(&context)?;
-        let defs =
-            self.tools.list(&workspace).await.map_err(|p| ErrorData::internal_error(p.detail().to_string(), None))?;
+        let defs = self.tools.list(&workspace).await.map_err(unanswerable)?;
         Ok(ListToolsResult::with_all_items(defs.iter().map(tool).collect()))
     }
 
@@ -101,8 +106,7 @@ impl<H: ToolHost + ?Sized> ServerHandler for Handler<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let workspace = self.workspace(&context)?;
-        let feeds =
-            self.tools.feeds(&workspace).await.map_err(|p| ErrorData::internal_error(p.detail().to_string(), None))?;
+        let feeds = self.tools.feeds(&workspace).await.map_err(unanswerable)?;
         let resources = feeds
             .iter()
             .map(|f| {
@@ -127,11 +131,7 @@ impl<H: ToolHost + ?Sized> ServerHandler for Handler<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let workspace = self.workspace(&context)?;
-        let found = self
-            .tools
-            .read(&workspace, &request.uri)
-            .await
-            .map_err(|p| ErrorData::internal_error(p.detail().to_string(), None))?;
+        let found = self.tools.read(&workspace, &request.uri).await.map_err(unanswerable)?;
         let Some(body) = found else {
             return Err(ErrorData::resource_not_found(
                 format!("no resource `{}` here; list the resources again", request.uri),
