@@ -31,6 +31,7 @@ pub(crate) const DEFAULT_HOUR: i8 = 10;
 pub(crate) struct BestTimesInput {
     /// The connected accounts to rank for (their profile ids; pick from the list).
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(title = "Accounts")]
     pub profile_ids: Vec<String>,
     /// Count only posts on these platforms. Leave empty for all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

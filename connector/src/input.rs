@@ -36,6 +36,7 @@ pub(crate) struct FindTagsInput {
 pub(crate) struct TagDetailsInput {
     /// Ids of the tags (1–100), e.g. from the `new-tag` trigger's `_id`.
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(title = "Tags")]
     pub tag_ids: Vec<String>,
 }
 
@@ -45,6 +46,7 @@ pub(crate) struct TagDetailsInput {
 pub(crate) struct StatisticsInput {
     /// The connected accounts to report on (their profile ids; pick from the list).
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(title = "Accounts")]
     pub profile_ids: Vec<String>,
     /// Only these platforms. Leave empty for all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

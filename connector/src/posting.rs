@@ -21,9 +21,11 @@ use weft_sdk::Transport;
 pub(crate) struct CreatePostInput {
     /// The accounts to post to (pick from the list).
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(title = "Accounts")]
     pub account_ids: Vec<String>,
     /// The text of the post.
     #[schemars(length(min = 1))]
+    #[schemars(title = "Text")]
     pub summary: String,
     /// Public URLs of images or videos to attach.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -33,6 +35,7 @@ pub(crate) struct CreatePostInput {
     pub tag_ids: Vec<String>,
     /// `now`; `best` (the next best day from these accounts' statistics); or a local date and time such as
     /// `2026-12-01T09:30` in `timeZone`.
+    #[schemars(title = "When")]
     pub when: String,
     /// Your time zone (IANA name, e.g. `Europe/Berlin`), for a local time and for `best`. Default: UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +48,7 @@ pub(crate) struct CreatePostInput {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshots: Vec<StatisticsSnapshot>,
     /// The GHL user the post is created by.
+    #[schemars(title = "Posted by (user id)")]
     pub user_id: String,
 }
 

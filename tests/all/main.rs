@@ -2,6 +2,7 @@
 //! HTTP over loopback to the GHL simulator, which each test starts on port 0.
 
 mod actions;
+mod check;
 mod cli;
 mod connections;
 mod console;

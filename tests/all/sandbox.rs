@@ -102,6 +102,11 @@ pub(crate) const ATTACKS: &[(&str, Expect)] = &[
     ("swallow-request-limit", Expect::Swallowed(Limit::RequestsPerCall)),
     ("swallow-response-cut", Expect::Swallowed(Limit::ResponseBodyBytes)),
     ("log-forgery", Expect::Stderr(log_forgery)),
+    // The host cannot tell a logged echo from any other line; `weft check` names it (tests/all/check.rs).
+    (
+        "log-echo",
+        Expect::Output(|out, _| (out["logged"].as_u64() > Some(0)).then_some(()).ok_or_else(|| out.to_string())),
+    ),
     ("undeclared-host", Expect::Egress(&["undeclared.invalid", "not an allowed host"])),
     ("private-ip", Expect::Egress(&["10.1.2.3", "private"])),
     ("private-name", Expect::Egress(&["internal.test resolves to 10.0.0.5", "private"])),

@@ -1,6 +1,6 @@
 //! The commands and their arguments.
 
-use crate::{call, connect, inspect, keys, mcp, run, serve};
+use crate::{call, check, connect, inspect, keys, mcp, run, serve};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -87,6 +87,9 @@ fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check a connector before publishing: manifest and forms, then triggers, actions,
+    /// dropdowns and error mapping against a simulator or recorded fixtures; --against an older build.
+    Check(check::CheckArgs),
     /// Print a connector's manifest: triggers, actions, schemas, samples.
     Inspect {
         /// The connector component (.wasm).
@@ -188,6 +191,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
     let g = &cli.global;
     match cli.command {
         Command::Inspect { component } => inspect::run(g, &component).await,
+        Command::Check(args) => check::run(g, &args).await,
         Command::Invoke { component, action, call } => call::invoke(g, &component, &action, &call).await,
         Command::Poll { component, trigger, call, state, since } => {
             call::poll(g, &component, &trigger, &call, &state, &since).await

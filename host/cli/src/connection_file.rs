@@ -31,6 +31,32 @@ impl ConnectionFile {
         toml::from_str(&text).map_err(|e| format!("connection file {}: {}", path.display(), e.message()))
     }
 
+    /// The connection's non-secret facts (`locationId`, `companyId`).
+    pub(crate) fn facts(&self) -> Value {
+        let mut facts = Map::new();
+        if let Some(l) = &self.location_id {
+            facts.insert("locationId".into(), Value::String(l.clone()));
+        }
+        if let Some(c) = &self.company_id {
+            facts.insert("companyId".into(), Value::String(c.clone()));
+        }
+        Value::Object(facts)
+    }
+
+    /// The bearer token, read from `token_env` now; `None` when the file names no variable.
+    pub(crate) fn token(&self) -> Result<Option<Secret>, String> {
+        let Some(var) = &self.token_env else { return Ok(None) };
+        let token = std::env::var(var).map_err(|_| {
+            format!(
+                "the environment variable `{var}` (token_env in the connection file) is not set; export the token in it"
+            )
+        })?;
+        if token.trim().is_empty() {
+            return Err(format!("the environment variable `{var}` is empty; export the token in it"));
+        }
+        Ok(Some(Secret::new(token)))
+    }
+
     /// The connection, with the token read from the environment now.
     pub(crate) fn resolve(&self, default_base_url: Option<&str>) -> Result<Connection, String> {
         let base_url = self
@@ -39,28 +65,11 @@ impl ConnectionFile {
             .or_else(|| default_base_url.map(str::to_string))
             .ok_or("the connection file has no base_url and the connector declares no host")?;
         url::Url::parse(&base_url).map_err(|e| format!("base_url `{base_url}` is not a URL: {e}"))?;
-        let mut facts = Map::new();
-        if let Some(l) = &self.location_id {
-            facts.insert("locationId".into(), Value::String(l.clone()));
-        }
-        if let Some(c) = &self.company_id {
-            facts.insert("companyId".into(), Value::String(c.clone()));
-        }
-        let credential = match &self.token_env {
-            None => None,
-            Some(var) => {
-                let token = std::env::var(var).map_err(|_| {
-                    format!("the environment variable `{var}` (token_env in the connection file) is not set; export the token in it")
-                })?;
-                if token.trim().is_empty() {
-                    return Err(format!("the environment variable `{var}` is empty; export the token in it"));
-                }
-                Some(Secret::new(token))
-            }
-        };
+        let facts = self.facts();
+        let credential = self.token()?;
         Ok(match credential {
-            Some(token) => Connection::with_bearer_token(base_url, Value::Object(facts), &token),
-            None => Connection { base_url, facts: Value::Object(facts), credential: None },
+            Some(token) => Connection::with_bearer_token(base_url, facts, &token),
+            None => Connection { base_url, facts, credential: None },
         })
     }
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod call;
+mod check;
 mod connect;
 mod connection_file;
 mod inspect;

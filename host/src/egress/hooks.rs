@@ -44,6 +44,8 @@ pub struct CallReport {
     pub refreshes: u32,
     /// Bytes of request bodies this call has sent, or is sending.
     pub request_body_bytes: u64,
+    /// Credential headers the connector tried to set (and was refused), once each.
+    pub refused_headers: Vec<String>,
 }
 
 /// Caps applied to a call's requests.
@@ -159,6 +161,20 @@ fn clamp(guest: Option<Duration>, cap: Duration) -> (Duration, bool) {
 impl WasiHttpHooks for EgressHooks {
     fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
         Arc::new(is_forbidden)
+    }
+
+    /// As the filter, remembering a credential header the guest tried to set:
+    /// the call's audit names it. (Answers carry `set-cookie`, which is
+    /// hidden from the guest too but not its doing, so it is not counted.)
+    fn is_forbidden_header(&mut self, name: &HeaderName) -> bool {
+        let forbidden = is_forbidden(name);
+        if forbidden && (name == AUTHORIZATION || name == PROXY_AUTHORIZATION || name == COOKIE) {
+            let mut report = self.report();
+            if !report.refused_headers.iter().any(|h| h == name.as_str()) {
+                report.refused_headers.push(name.as_str().to_string());
+            }
+        }
+        forbidden
     }
 
     fn send_request(

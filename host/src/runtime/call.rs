@@ -44,6 +44,8 @@ pub(super) struct StoreParts<'a> {
     pub(super) credential: Option<Credential>,
     pub(super) secrets: BTreeMap<String, Option<String>>,
     pub(super) budget: Option<Arc<Budget>>,
+    /// Whether the guest's log lines are kept for an observer.
+    pub(super) keep_log: bool,
 }
 
 impl Runtime {
@@ -74,7 +76,7 @@ impl Runtime {
             table,
             egress,
             memory: MemoryCap { max_bytes: limits.memory_bytes(), hit: false },
-            log: GuestLog::new(parts.connector_id, limits.log_lines),
+            log: GuestLog::new(parts.connector_id, limits.log_lines, parts.keep_log),
             secrets: DeclaredSecrets(parts.secrets),
         };
         let mut store = Store::new(&self.engine, state);
@@ -164,6 +166,7 @@ impl Runtime {
             credential,
             secrets,
             budget,
+            keep_log: self.observers.get().is_some(),
         });
         Ok((store, permit))
     }
@@ -222,6 +225,9 @@ impl Runtime {
                 let cap = store.data().log.cap();
                 tracing::warn!(dropped, "the connector wrote {dropped} log lines more than the {cap} a call may write; they were dropped");
                 self.metrics.log_lines_dropped(dropped);
+            }
+            if let Some(observer) = self.observers.get() {
+                observer.observed(audit_of(&mut store, kind, key));
             }
             let result = finish(&mut store, limits, raw);
             self.metrics.call_time(kind, started.elapsed());
@@ -438,5 +444,19 @@ impl Runtime {
             return Err(self.over(Limit::OutputBytes, detail));
         }
         Ok(choices.into_iter().map(|c| Choice { value: c.value, label: c.label }).collect())
+    }
+}
+
+/// What the store saw of a finished call, for an observer.
+fn audit_of(store: &mut Store<CallState>, kind: &'static str, key: &str) -> super::CallAudit {
+    let log_lines = store.data_mut().log.take_kept();
+    let report = store.data().egress.report.lock().unwrap_or_else(|p| p.into_inner());
+    super::CallAudit {
+        kind,
+        key: key.to_string(),
+        requests: report.requests,
+        denials: report.denials.clone(),
+        refused_headers: report.refused_headers.clone(),
+        log_lines,
     }
 }

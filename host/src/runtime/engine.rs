@@ -101,6 +101,7 @@ impl Runtime {
             connector_permits: Default::default(),
             heavy_lane: Arc::new(Semaphore::new(heavy_lane_size())),
             ticker: Arc::new(super::Ticker(ticker_stop)),
+            observers: Default::default(),
         })
     }
 }

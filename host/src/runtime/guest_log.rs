@@ -18,11 +18,18 @@ pub(crate) struct GuestLog {
     cap: u32,
     written: u32,
     dropped: u32,
+    /// The lines written, when someone observes the call's audit.
+    kept: Option<Vec<String>>,
 }
 
 impl GuestLog {
-    pub(crate) fn new(connector: &str, cap: u32) -> GuestLog {
-        GuestLog { connector: connector.to_string(), cap, written: 0, dropped: 0 }
+    pub(crate) fn new(connector: &str, cap: u32, keep: bool) -> GuestLog {
+        GuestLog { connector: connector.to_string(), cap, written: 0, dropped: 0, kept: keep.then(Vec::new) }
+    }
+
+    /// The lines kept for the audit (none unless asked to keep them).
+    pub(crate) fn take_kept(&mut self) -> Vec<String> {
+        self.kept.take().unwrap_or_default()
     }
 
     /// Lines the cap dropped.
@@ -64,6 +71,9 @@ impl log::Host for CallState {
         }
         log.written += 1;
         let message = escape(&message);
+        if let Some(kept) = log.kept.as_mut() {
+            kept.push(message.clone());
+        }
         let connector = log.connector.as_str();
         match level {
             log::Level::Trace => tracing::trace!(connector, source = "connector", "{message}"),

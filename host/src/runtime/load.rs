@@ -40,6 +40,7 @@ impl Runtime {
                 credential: None,
                 secrets: BTreeMap::new(),
                 budget: None,
+                keep_log: false,
             });
             let instance = pre.instantiate(&mut store).await.map_err(|e| not_component(e.into()))?;
             instance.manifest(&mut store).await.map_err(|e| not_component(e.into()))?

@@ -1,6 +1,7 @@
 //! The engine, loading connector components, and running each call in a
 //! fresh instance with its limits, egress policy and credential.
 
+mod audit;
 mod call;
 mod engine;
 mod guest_log;
@@ -13,6 +14,7 @@ mod settings;
 mod state;
 mod world;
 
+pub use audit::{CallAudit, CallObserver};
 pub use registry::Registry;
 pub use settings::{ConnectorPolicy, RuntimeConfig};
 pub use world::WIT_VERSIONS;
@@ -53,6 +55,8 @@ pub struct Runtime {
     /// Keeps the epoch ticking while anything that runs guests (the runtime,
     /// the mapper) is alive.
     ticker: Arc<Ticker>,
+    /// Who is told about each finished call (`weft check`); usually nobody.
+    observers: audit::Observers,
 }
 
 /// Stops the epoch thread when the last holder is dropped.
@@ -97,6 +101,13 @@ impl Runtime {
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
         let (component, _) = self.compile(bytes, &digest)?;
         crate::mapping::Mapper::new(&self.engine, component, limits, self.ticker.clone())
+    }
+
+    /// Tells `observer` about every call from now on: what it requested,
+    /// what was refused, what it logged. Keeping the log lines costs a copy
+    /// of each, so only the acceptance checks set one.
+    pub fn observe_calls(&self, observer: Arc<dyn CallObserver>) {
+        self.observers.set(observer);
     }
 
     /// `pooling` or `on-demand`: how instances get their memory.

@@ -15,6 +15,7 @@ pub(crate) fn routes() -> Router<Sim> {
     Router::new()
         // Outside `/_sim/`, so the request log records it, headers and all.
         .route("/probe/echo-credential", get(echo_credential))
+        .route("/probe/echo-credential-body", get(echo_credential_body))
         .route("/_sim/redirect", get(redirect))
         .route("/_sim/sleep", get(sleep))
         .route("/_sim/connections", get(connections))
@@ -48,6 +49,14 @@ async fn echo_credential(headers: HeaderMap) -> Response {
         out.insert(header::SET_COOKIE, auth);
     }
     response
+}
+
+/// Answers with the request's `Authorization` in the JSON body, as an API that
+/// echoes what it was sent might: the host cannot hide a body, so a connector
+/// that logs it leaks the token (`weft check` names it).
+async fn echo_credential_body(headers: HeaderMap) -> Json<serde_json::Value> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    Json(serde_json::json!({ "youSent": auth }))
 }
 
 /// `302` to the `to` query parameter: hosts must not follow it for the guest.

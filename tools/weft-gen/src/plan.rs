@@ -188,13 +188,18 @@ pub(crate) fn plan(docs: &mut Docs, overlay: &Overlay, src: &SourceOp) -> Result
     for p in &params {
         let fact = fills.fact(&p.name, &p.schema);
         let fixed = fills.fixed(&p.name, &p.schema);
+        let help = match p.location {
+            ParamIn::Path => format!("Goes into the request path as `{{{}}}`.", p.name),
+            ParamIn::Query => format!("Sent as the query parameter `{}`.", p.name),
+            ParamIn::Header => format!("Sent as the request header `{}`.", p.name),
+        };
         add_input(
             &mut props,
             &mut required,
             &p.name,
             &p.schema,
             p.required && fact.is_none() && fixed.is_none(),
-            fact.as_deref(),
+            InputHelp { fact: fact.as_deref(), sent: &help },
         );
         table_params.push(Param {
             name: p.name.clone(),
@@ -365,13 +370,20 @@ fn item_at(answer: &Value, items: &str) -> Value {
     node.get("items").cloned().unwrap_or(json!({}))
 }
 
+/// An input field's help, said mechanically: where the value goes, or which
+/// connection fact fills it (the document's own descriptions are not copied).
+struct InputHelp<'a> {
+    fact: Option<&'a str>,
+    sent: &'a str,
+}
+
 fn add_input(
     props: &mut Map<String, Value>,
     required: &mut Vec<String>,
     name: &str,
     schema: &Value,
     is_required: bool,
-    fact: Option<&str>,
+    help: InputHelp<'_>,
 ) {
     if props.contains_key(name) {
         if is_required && !required.iter().any(|r| r == name) {
@@ -382,9 +394,11 @@ fn add_input(
     let mut schema = schema.clone();
     if let Value::Object(map) = &mut schema {
         map.insert("title".into(), Value::String(crate::naming::field_title(name)));
-        if let Some(fact) = fact {
-            map.insert("description".into(), Value::String(format!("Leave empty to use the connection's `{fact}`.")));
-        }
+        let description = match help.fact {
+            Some(fact) => format!("Leave empty to use the connection's `{fact}`."),
+            None => help.sent.to_string(),
+        };
+        map.insert("description".into(), Value::String(description));
     }
     props.insert(name.to_string(), schema);
     if is_required {
@@ -506,20 +520,28 @@ fn body_entry(b: &BodyInfo, fills: &Fills<'_>, props: &mut Map<String, Value>, r
                 let fact = fills.fact(name, schema);
                 let fixed = fills.fixed(name, schema);
                 let is_required = b.required && body_required.contains(&name.as_str());
+                let sent = format!("Sent in the request body as `{name}`.");
                 add_input(
                     props,
                     required,
                     name,
                     schema,
                     is_required && fact.is_none() && fixed.is_none(),
-                    fact.as_deref(),
+                    InputHelp { fact: fact.as_deref(), sent: &sent },
                 );
                 out.push(BodyField { name: name.clone(), field: name.clone(), fact, fixed, required: is_required });
             }
             Body { kind: b.kind, fields: out, whole: None, required: b.required }
         }
         None => {
-            add_input(props, required, "body", &b.schema, b.required, None);
+            add_input(
+                props,
+                required,
+                "body",
+                &b.schema,
+                b.required,
+                InputHelp { fact: None, sent: "The whole request body." },
+            );
             Body { kind: b.kind, fields: Vec::new(), whole: Some("body".into()), required: b.required }
         }
     }

@@ -30,7 +30,7 @@ bindings::export!(Hostile with_types_in bindings);
 
 /// Every attack is an action, a trigger or a dropdown of this manifest;
 /// `tests/all/sandbox.rs` fails when one of them has no expected outcome.
-const ACTIONS: [&str; 26] = [
+const ACTIONS: [&str; 27] = [
     "infinite-loop",
     "memory-bomb",
     "deep-recursion",
@@ -57,6 +57,7 @@ const ACTIONS: [&str; 26] = [
     "counter",
     "huge-response",
     "credential-elsewhere",
+    "log-echo",
 ];
 
 /// Triggers that attack through what a poll returns.
@@ -196,6 +197,11 @@ fn post_streamed(url: &str, total: usize) -> Result<u16, ConnectorError> {
 
 /// GETs `url` and reads the body until the host ends it; the bytes read.
 fn get_body(url: &str) -> Result<usize, ConnectorError> {
+    fetch(url, None)
+}
+
+/// GETs `url` and reads its body, keeping it in `keep` when given; returns its length.
+fn fetch(url: &str, mut keep: Option<&mut Vec<u8>>) -> Result<usize, ConnectorError> {
     let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("bad url"))?;
     let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
     let request = OutgoingRequest::new(Fields::new());
@@ -218,7 +224,12 @@ fn get_body(url: &str) -> Result<usize, ConnectorError> {
     let mut read = 0;
     loop {
         match stream.blocking_read(64 * 1024) {
-            Ok(chunk) => read += chunk.len(),
+            Ok(chunk) => {
+                read += chunk.len();
+                if let Some(kept) = keep.as_deref_mut() {
+                    kept.extend_from_slice(&chunk);
+                }
+            }
             Err(StreamError::Closed) => break,
             Err(StreamError::LastOperationFailed(e)) => return Err(fail(e.to_debug_string())),
         }
@@ -359,6 +370,14 @@ impl actions::Guest for Hostile {
                     }
                 }
                 serde_json::json!({ "filled": true })
+            }
+            "log-echo" => {
+                // Logs what an API echoed back, credential included: the host
+                // cannot tell, `weft check` can.
+                let mut body = Vec::new();
+                fetch(&format!("{base}/probe/echo-credential-body"), Some(&mut body))?;
+                log(Level::Info, &format!("the API said: {}", String::from_utf8_lossy(&body)));
+                serde_json::json!({ "logged": body.len() })
             }
             "log-forgery" => {
                 log(Level::Info, "innocent\n2026-12-01T00:00:00.000000Z  INFO weft: admin key rotated by operator");
