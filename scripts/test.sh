@@ -28,7 +28,9 @@ pinned_venv() {
 WEFT_SCHEMATHESIS="$(pinned_venv schemathesis tests/schemathesis/requirements.txt schemathesis)/bin/st"
 # The official MCP Python SDK, the client the MCP tests drive weft with.
 WEFT_MCP_PYTHON="$(pinned_venv mcp-client tests/mcp/requirements.txt 'the MCP Python SDK')/bin/python"
-export WEFT_SCHEMATHESIS WEFT_MCP_PYTHON
+# componentize-py, which builds the Python connector the tests run beside the Rust one.
+WEFT_COMPONENTIZE_PY="$(pinned_venv componentize-py sdk/python/requirements.txt componentize-py)"
+export WEFT_SCHEMATHESIS WEFT_MCP_PYTHON WEFT_COMPONENTIZE_PY
 
 if ! command -v chromium >/dev/null; then
   echo "installing chromium (Debian's) for the console's browser test" >&2

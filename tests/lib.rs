@@ -23,6 +23,37 @@ pub fn generated_components() -> Vec<(&'static str, &'static Path)> {
         .collect()
 }
 
+/// The Python social planner connector (`connectors/python-social-planner`),
+/// built once per test run with componentize-py (`WEFT_COMPONENTIZE_PY`, the
+/// venv `scripts/test.sh` installs), and again only when its sources change.
+pub fn python_component() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = workspace_root();
+        let out = component_target_dir().join("python").join("ghl_social_planner_py.wasm");
+        let sources = [
+            root.join("connectors/python-social-planner/app.py"),
+            root.join("connectors/python-social-planner/manifest.json"),
+            root.join("sdk/python/weft_connector.py"),
+            root.join("wit/world.wit"),
+        ];
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let built = modified(&out);
+        if built.is_none() || sources.iter().any(|s| modified(s) > built) {
+            std::fs::create_dir_all(out.parent().expect("a parent")).expect("create the python component dir");
+            let status = std::process::Command::new(root.join("connectors/python-social-planner/build.sh"))
+                .arg(&out)
+                .status()
+                .expect("run connectors/python-social-planner/build.sh");
+            assert!(
+                status.success(),
+                "building the Python connector failed (see above); scripts/test.sh installs componentize-py"
+            );
+        }
+        out
+    })
+}
+
 /// The target directory the components are built in (`<target>/components`),
 /// where a test can build more with the same compiled dependencies.
 pub fn component_target_dir() -> PathBuf {

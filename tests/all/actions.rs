@@ -6,10 +6,19 @@ use weft::{CallError, ConnectorFailure};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_tags_searches_and_pages() {
+    find_tags_searches_and_pages_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_tags_searches_and_pages_in_python() {
+    find_tags_searches_and_pages_with(Lang::Python).await;
+}
+
+async fn find_tags_searches_and_pages_with(lang: Lang) {
     let world = World::new().await;
     world.create_tags(&["Summer sale", "Winter sale", "newsletter", "Spring sale"]);
     let runtime = runtime();
-    let ghl = ghl(&runtime).await;
+    let ghl = tags_connector(&runtime, lang).await;
     let conn = world.connection(TOKEN);
     let out =
         runtime.execute(&ghl, &conn, "find-tags", &json!({"searchText": "sale", "limit": 2})).await.expect("find-tags");
@@ -107,10 +116,19 @@ async fn bad_input_is_refused_before_the_call_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_token_is_unauthorized_and_a_missing_scope_is_named() {
+    a_bad_token_is_unauthorized_and_a_missing_scope_is_named_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_is_unauthorized_and_a_missing_scope_is_named_in_python() {
+    a_bad_token_is_unauthorized_and_a_missing_scope_is_named_with(Lang::Python).await;
+}
+
+async fn a_bad_token_is_unauthorized_and_a_missing_scope_is_named_with(lang: Lang) {
     let world = World::new().await;
     world.sim.sim.register_token("no-tags", LOCATION, ["socialplanner/account.readonly"]);
     let runtime = runtime();
-    let ghl = ghl(&runtime).await;
+    let ghl = tags_connector(&runtime, lang).await;
 
     let err = runtime.execute(&ghl, &world.connection("wrong"), "find-tags", &json!({})).await.expect_err("bad token");
     assert_eq!(err.code(), weft::ErrorCode::Unauthorized, "{err}");

@@ -157,3 +157,20 @@ async fn a_typo_in_only_and_a_live_account_are_refused() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("never a live account"), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_connector_passes_like_the_rust_one() {
+    let world = World::new().await;
+    world.create_tags(&["Evergreen"]);
+    let after_seed = format!("new-tag={}", add_tag_command(&world.sim.base_url(), "Fresh"));
+    let python = weft_tests::python_component();
+    let args =
+        ["check", path(python), "--connection", path(&world.connection_file), "--after-seed", &after_seed, "--json"];
+    let out = weft(&args, TOKEN).await;
+    let found = report(&out);
+    assert!(out.status.success(), "{:?}", failed(&found));
+    let polls = finding(&found, "trigger-polls", "trigger new-tag");
+    assert!(polls["detail"].as_str().unwrap_or("").contains("emitted 1 new"), "{polls}");
+    let mapped = found["findings"].as_array().expect("findings").iter().filter(|f| f["check"] == "error-mapping");
+    assert_eq!(mapped.filter(|f| f["outcome"] == "passed").count(), 5, "{found:#}");
+}

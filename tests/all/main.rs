@@ -10,6 +10,7 @@ mod console_browser;
 mod crash;
 mod generated;
 mod instant;
+mod kit;
 mod manifests;
 mod mcp;
 mod postgres;

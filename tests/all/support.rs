@@ -63,6 +63,23 @@ pub(crate) async fn ghl(runtime: &Runtime) -> LoadedConnector {
     runtime.load(weft_tests::ghl_component()).await.expect("load the GHL component")
 }
 
+/// A connector with the social planner's `new-tag` and `find-tags`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lang {
+    /// The Rust connector (`connector/`).
+    Rust,
+    /// Its Python twin (`connectors/python-social-planner`), built with componentize-py.
+    Python,
+}
+
+/// The connector `lang` names, loaded; both pass the same assertions.
+pub(crate) async fn tags_connector(runtime: &Runtime, lang: Lang) -> LoadedConnector {
+    match lang {
+        Lang::Rust => ghl(runtime).await,
+        Lang::Python => runtime.load(weft_tests::python_component()).await.expect("load the Python component"),
+    }
+}
+
 /// Polls like a subscription does: seed first, then the given number of polls.
 pub(crate) async fn poll(
     runtime: &Runtime,

@@ -9,10 +9,19 @@ fn ids(outcome: &weft::PollOutcome) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_tag_seeds_then_emits_only_tags_created_since() {
+    new_tag_seeds_then_emits_only_tags_created_since_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tag_seeds_then_emits_only_tags_created_since_in_python() {
+    new_tag_seeds_then_emits_only_tags_created_since_with(Lang::Python).await;
+}
+
+async fn new_tag_seeds_then_emits_only_tags_created_since_with(lang: Lang) {
     let world = World::new().await;
     world.create_tags(&["existing one", "existing two"]);
     let runtime = runtime();
-    let ghl = ghl(&runtime).await;
+    let ghl = tags_connector(&runtime, lang).await;
     let conn = world.connection(TOKEN);
 
     let seeded = poll(&runtime, &ghl, &conn, "new-tag", json!({}), None, true).await;
@@ -31,9 +40,18 @@ async fn new_tag_seeds_then_emits_only_tags_created_since() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_tag_skips_deleted_tags_and_honours_the_name_filter() {
+    new_tag_skips_deleted_tags_and_honours_the_name_filter_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tag_skips_deleted_tags_and_honours_the_name_filter_in_python() {
+    new_tag_skips_deleted_tags_and_honours_the_name_filter_with(Lang::Python).await;
+}
+
+async fn new_tag_skips_deleted_tags_and_honours_the_name_filter_with(lang: Lang) {
     let world = World::new().await;
     let runtime = runtime();
-    let ghl = ghl(&runtime).await;
+    let ghl = tags_connector(&runtime, lang).await;
     let conn = world.connection(TOKEN);
     let seeded = poll(&runtime, &ghl, &conn, "new-tag", json!({"nameContains": "sale"}), None, true).await;
     let tags = world.create_tags(&["Spring SALE", "newsletter", "gone sale"]);
@@ -44,11 +62,20 @@ async fn new_tag_skips_deleted_tags_and_honours_the_name_filter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_tag_pages_through_hundreds_of_tags_and_emits_each_once() {
+    new_tag_pages_through_hundreds_of_tags_and_emits_each_once_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tag_pages_through_hundreds_of_tags_and_emits_each_once_in_python() {
+    new_tag_pages_through_hundreds_of_tags_and_emits_each_once_with(Lang::Python).await;
+}
+
+async fn new_tag_pages_through_hundreds_of_tags_and_emits_each_once_with(lang: Lang) {
     let world = World::new().await;
     let names: Vec<String> = (0..250).map(|i| format!("bulk {i:03}")).collect();
     let created = world.create_tags(&names.iter().map(String::as_str).collect::<Vec<_>>());
     let runtime = runtime();
-    let ghl = ghl(&runtime).await;
+    let ghl = tags_connector(&runtime, lang).await;
     let conn = world.connection(TOKEN);
     world.sim.sim.clear_requests();
 

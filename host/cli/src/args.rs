@@ -1,6 +1,6 @@
 //! The commands and their arguments.
 
-use crate::{call, check, connect, inspect, keys, mcp, run, serve};
+use crate::{call, check, connect, inspect, keys, mcp, new_project, run, serve};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -87,6 +87,8 @@ fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a connector project (Rust or Python, or from an OpenAPI document) that builds and passes `weft check`.
+    New(new_project::NewArgs),
     /// Check a connector before publishing: manifest and forms, then triggers, actions,
     /// dropdowns and error mapping against a simulator or recorded fixtures; --against an older build.
     Check(check::CheckArgs),
@@ -192,6 +194,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Inspect { component } => inspect::run(g, &component).await,
         Command::Check(args) => check::run(g, &args).await,
+        Command::New(args) => new_project::run(&args),
         Command::Invoke { component, action, call } => call::invoke(g, &component, &action, &call).await,
         Command::Poll { component, trigger, call, state, since } => {
             call::poll(g, &component, &trigger, &call, &state, &since).await

@@ -10,6 +10,7 @@ mod inspect;
 mod keys;
 mod logging;
 mod mcp;
+mod new_project;
 mod poll_state;
 mod run;
 mod serve;
