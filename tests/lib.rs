@@ -23,7 +23,7 @@ pub fn generated_components() -> Vec<(&'static str, &'static Path)> {
         .collect()
 }
 
-/// The Python social planner connector (`connectors/python-social-planner`),
+/// The Python social planner connector (`connectors/social-planner-py`),
 /// built once per test run with componentize-py (`WEFT_COMPONENTIZE_PY`, the
 /// venv `scripts/test.sh` installs), and again only when its sources change.
 pub fn python_component() -> &'static Path {
@@ -32,8 +32,8 @@ pub fn python_component() -> &'static Path {
         let root = workspace_root();
         let out = component_target_dir().join("python").join("ghl_social_planner_py.wasm");
         let sources = [
-            root.join("connectors/python-social-planner/app.py"),
-            root.join("connectors/python-social-planner/manifest.json"),
+            root.join("connectors/social-planner-py/app.py"),
+            root.join("connectors/social-planner-py/manifest.json"),
             root.join("sdk/python/weft_connector.py"),
             root.join("wit/world.wit"),
         ];
@@ -41,10 +41,10 @@ pub fn python_component() -> &'static Path {
         let built = modified(&out);
         if built.is_none() || sources.iter().any(|s| modified(s) > built) {
             std::fs::create_dir_all(out.parent().expect("a parent")).expect("create the python component dir");
-            let status = std::process::Command::new(root.join("connectors/python-social-planner/build.sh"))
+            let status = std::process::Command::new(root.join("connectors/social-planner-py/build.sh"))
                 .arg(&out)
                 .status()
-                .expect("run connectors/python-social-planner/build.sh");
+                .expect("run connectors/social-planner-py/build.sh");
             assert!(
                 status.success(),
                 "building the Python connector failed (see above); scripts/test.sh installs componentize-py"

@@ -68,7 +68,7 @@ pub(crate) async fn ghl(runtime: &Runtime) -> LoadedConnector {
 pub(crate) enum Lang {
     /// The Rust connector (`connector/`).
     Rust,
-    /// Its Python twin (`connectors/python-social-planner`), built with componentize-py.
+    /// Its Python twin (`connectors/social-planner-py`), built with componentize-py.
     Python,
 }
 
