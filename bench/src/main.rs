@@ -8,6 +8,7 @@
 
 mod cold;
 mod hooks;
+mod languages;
 mod machine;
 mod overhead;
 mod poll;
@@ -36,10 +37,10 @@ fn options() -> Result<Options, String> {
                 o.scale_seconds =
                     Some(args.next().and_then(|s| s.parse().ok()).ok_or("--scale-seconds needs a number")?)
             }
-            "overhead" | "poll" | "cold-start" | "scale" | "scale-pg" | "hooks" => o.only = Some(arg),
+            "overhead" | "poll" | "cold-start" | "scale" | "scale-pg" | "hooks" | "languages" => o.only = Some(arg),
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale|scale-pg|hooks] [--quick] [--out FILE]"
+                    "unknown argument `{other}`; use [overhead|poll|cold-start|scale|scale-pg|hooks|languages] [--quick] [--out FILE]"
                 ));
             }
         }
@@ -79,6 +80,10 @@ fn main() {
         eprintln!("measuring cold start…");
         figures.cold = Some(cold::run());
     }
+    if wants("languages") {
+        eprintln!("measuring the same connector in Rust and in Python…");
+        figures.languages = rt.block_on(languages::run(if o.quick { 200 } else { 1_000 }));
+    }
     if wants("hooks") {
         eprintln!("measuring instant triggers: a webhook from the simulator to the receiver…");
         figures.hooks = Some(rt.block_on(hooks::run(if o.quick { 300 } else { 1_000 })));
@@ -103,7 +108,14 @@ fn main() {
             }
         }
     }
-    let text = report::render(&figures, o.quick);
+    let text = match o.only.as_deref() {
+        // One part alone updates its own section and keeps the rest of the document.
+        Some("languages") => {
+            let old = std::fs::read_to_string(&o.out).unwrap_or_default();
+            report::splice(&old, &report::languages(&figures.languages))
+        }
+        _ => report::render(&figures, o.quick),
+    };
     println!("\n{text}");
     if let Some(dir) = o.out.parent() {
         let _ = std::fs::create_dir_all(dir);

@@ -26,7 +26,7 @@ pub(crate) fn tags_answer() -> Bytes {
     )
 }
 
-fn responder() -> weft::egress::Responder {
+pub(crate) fn responder() -> weft::egress::Responder {
     let answer = tags_answer();
     Arc::new(move |_request| {
         http::Response::builder()
@@ -68,14 +68,20 @@ async fn measure(pooling: bool, calls: usize) -> ((Duration, Duration), Duration
     for _ in 0..200 {
         runtime.execute(&connector, &conn, "find-tags", &input).await.expect("warm-up call");
     }
+    let s = find_tags_calls(&runtime, &connector, calls).await;
+    ((s.p50(), s.p99()), mean_instantiate(&runtime))
+}
+
+/// `calls` `find-tags` calls one after another, each timed.
+pub(crate) async fn find_tags_calls(runtime: &Runtime, connector: &weft::LoadedConnector, calls: usize) -> Samples {
+    let (conn, input) = (connection(), json!({ "limit": 1 }));
     let mut samples = Vec::with_capacity(calls);
     for _ in 0..calls {
         let started = Instant::now();
-        runtime.execute(&connector, &conn, "find-tags", &input).await.expect("call");
+        runtime.execute(connector, &conn, "find-tags", &input).await.expect("call");
         samples.push(started.elapsed());
     }
-    let s = Samples::new(samples);
-    ((s.p50(), s.p99()), mean_instantiate(&runtime))
+    Samples::new(samples)
 }
 
 pub(crate) async fn run(calls: usize) -> Overhead {

@@ -16,6 +16,7 @@ pub(crate) struct Figures {
     pub scale: Vec<ScaleRun>,
     pub pg_scale: Vec<crate::scale_pg::PgScaleRun>,
     pub hooks: Option<crate::hooks::HookLatency>,
+    pub languages: Vec<crate::languages::LanguageRow>,
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -184,8 +185,63 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
             largest.subscriptions
         );
     }
+    t.push_str(&languages(&f.languages));
     t.push_str(ANALYSIS);
     t
+}
+
+/// The heading of the languages section, which `splice` finds to replace it.
+const LANGUAGES: &str = "## One connector in Rust and in Python";
+
+/// The same connector in both languages; empty when not measured.
+pub(crate) fn languages(rows: &[crate::languages::LanguageRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut t = format!(
+        "\n{LANGUAGES}\n\nThe social planner's `find-tags` through the same runtime (pooling, the in-process upstream of the \
+         per-call figures), measured {} by `scripts/bench.sh languages`. Compile is `Runtime::load` with no `.cwasm` \
+         cache; first call is the call right after it; per call is over 1,000 calls after that.\n\n\
+         | connector | size | compile | first call | per call p50 / p99 |\n|---|---|---|---|---|\n",
+        jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC")
+    );
+    for r in rows {
+        let _ = writeln!(
+            t,
+            "| {} | {:.1} MB | {} | {} | {} / {} |",
+            r.name,
+            r.bytes as f64 / 1e6,
+            ms(r.compile),
+            ms(r.first_call),
+            ms(r.per_call.0),
+            ms(r.per_call.1)
+        );
+    }
+    t.push_str(
+        "\nA Python instance starts from the CPython heap componentize-py snapshots at build time, so its linear \
+         memory is many times the Rust component's; that is the first suspect for the per-call gap, not yet profiled. \
+         The `.cwasm` cache removes the compile from every later start (`weft` caches by default).\n",
+    );
+    t
+}
+
+/// `document` with its languages section replaced by `section` (added before
+/// the analysis when it has none), the rest as it was.
+pub(crate) fn splice(document: &str, section: &str) -> String {
+    let start = document.find(&format!("\n{LANGUAGES}"));
+    let (before, after) = match start {
+        Some(i) => {
+            let rest = &document[i + 1..];
+            let end =
+                rest[LANGUAGES.len()..].find("\n## ").map(|j| i + 1 + LANGUAGES.len() + j).unwrap_or(document.len());
+            (&document[..i], &document[end..])
+        }
+        None => match document.find("\n## Where the time goes") {
+            Some(i) => (&document[..i], &document[i..]),
+            None => (document, ""),
+        },
+    };
+    format!("{before}{section}{after}")
 }
 
 /// What profiling showed, and what was changed or left; kept with the

@@ -174,3 +174,16 @@ async fn the_python_connector_passes_like_the_rust_one() {
     let mapped = found["findings"].as_array().expect("findings").iter().filter(|f| f["check"] == "error-mapping");
     assert_eq!(mapped.filter(|f| f["outcome"] == "passed").count(), 5, "{found:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_importing_what_the_host_does_not_give_is_refused_naming_the_import() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let component = dir.path().join("wants-more.wat");
+    std::fs::write(&component, "(component (import \"acme:disk/files@1.0.0\" (instance (export \"read\" (func)))))")
+        .expect("write");
+    let out = weft(&["check", path(&component), "--json"], TOKEN).await;
+    assert!(!out.status.success());
+    let found = report(&out);
+    let load = finding(&found, "manifest", "component");
+    assert!(load["detail"].as_str().unwrap_or("").contains("acme:disk/files@1.0.0"), "{load}");
+}

@@ -14,7 +14,7 @@ fn path(p: &Path) -> &str {
 
 /// Builds the Rust project in `dir` as its README says, in the components'
 /// target directory (its dependencies are compiled there already).
-fn cargo_build(dir: &Path) -> PathBuf {
+fn cargo_build(dir: &Path, wasm: &str) -> PathBuf {
     let target = weft_tests::component_target_dir();
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(dir)
@@ -27,7 +27,7 @@ fn cargo_build(dir: &Path) -> PathBuf {
         .status()
         .expect("run cargo");
     assert!(status.success(), "the new project does not build");
-    target.join("wasm32-wasip2/component/kit_demo.wasm")
+    target.join("wasm32-wasip2/component").join(wasm)
 }
 
 async fn check(world: &World, component: &Path, extra: &[&str]) -> (bool, Value) {
@@ -58,7 +58,7 @@ async fn a_new_rust_project_builds_passes_check_and_its_breaking_changes_are_nam
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("a README of its own");
     assert!(readme.contains("cargo build --target wasm32-wasip2 --profile component") && readme.contains("weft check"));
 
-    let v1 = cargo_build(&dir);
+    let v1 = cargo_build(&dir, "kit_demo.wasm");
     let (passed, report) = check(&world, &v1, &[]).await;
     assert!(passed, "{:?}", failed(&report));
     for (check, subject) in [
@@ -88,7 +88,7 @@ async fn a_new_rust_project_builds_passes_check_and_its_breaking_changes_are_nam
         "\"required\": [\"_id\", \"tag\"],\n              \"properties\": {\"_id\": {\"type\": \"string\"}, \"tag\": {\"type\": \"string\"}}",
         "\"required\": [\"_id\"],\n              \"properties\": {\"_id\": {\"type\": \"string\"}}",
     );
-    let v2 = cargo_build(&dir);
+    let v2 = cargo_build(&dir, "kit_demo.wasm");
     let out = weft(&["check", path(&v2), "--against", path(&old), "--json"], TOKEN).await;
     assert!(!out.status.success(), "breaking changes fail the check");
     let report: Value = serde_json::from_str(&stdout(&out)).expect("report");
@@ -105,7 +105,7 @@ async fn a_new_rust_project_builds_passes_check_and_its_breaking_changes_are_nam
         "\"sample\": {\"_id\": \"6653c1e2a4b5c6d7e8f90123\", \"tag\": \"Summer launch\"}",
         "\"sample\": {\"_id\": 42}",
     );
-    let broken = cargo_build(&dir);
+    let broken = cargo_build(&dir, "kit_demo.wasm");
     let out = weft(&["check", path(&broken), "--json"], TOKEN).await;
     assert!(!out.status.success());
     let report: Value = serde_json::from_str(&stdout(&out)).expect("report");
@@ -136,4 +136,23 @@ async fn new_refuses_a_bad_name_and_a_full_directory() {
     std::fs::write(world.path("note.txt"), "mine").expect("write");
     let out = weft(&["new", "taken", "--dir", path(world.dir.path())], TOKEN).await;
     assert!(!out.status.success() && stderr(&out).contains("is not empty"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_from_an_openapi_document_builds_and_passes_the_manifest_checks() {
+    let world = World::new().await;
+    let dir = world.path("notes-kit");
+    let spec = weft_tests::workspace_root().join("tests/fixtures/tiny-notes/openapi.json");
+    let made = weft(&["new", "notes-kit", "--from-openapi", path(&spec), "--dir", path(&dir)], TOKEN).await;
+    assert!(made.status.success(), "{}", stderr(&made));
+    let overlay = std::fs::read_to_string(dir.join("overlay.toml")).expect("an overlay to edit");
+    assert!(overlay.contains("id = \"notes-kit\"") && overlay.contains("weft gen openapi"), "{overlay}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest")).expect("JSON");
+    assert_eq!(manifest["id"], "notes-kit");
+    let component = cargo_build(&dir, "notes_kit.wasm");
+    let out = weft(&["check", path(&component), "--json"], TOKEN).await;
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert!(out.status.success(), "{:?}", failed(&report));
+    assert_eq!(finding(&report, "behaviour", "connector")["outcome"], "not-run", "no upstream was given");
 }

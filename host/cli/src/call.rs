@@ -42,14 +42,14 @@ pub(crate) async fn open(
         let mut config = g.host_config()?;
         config.egress.allow_loopback |= allow_loopback;
         let runtime = Arc::new(Runtime::new(config).map_err(|e| format!("{e:#}"))?);
-        let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+        let connector = crate::progress::load(&runtime, component).await?;
         let file = ConnectionFile::load(Path::new(connection))?;
         let connection = file.resolve(connector.manifest.allowed_hosts.first().map(String::as_str))?;
         return Ok(Opened { runtime, connector, connection, host: None });
     }
     let host = g.open_host(allow_loopback).await?;
     let runtime = host.runtime().clone();
-    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connector = crate::progress::load(&runtime, component).await?;
     let connection = host
         .connections()
         .for_call(&g.workspace, connection, &connector.manifest)

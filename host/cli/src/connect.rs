@@ -69,7 +69,7 @@ pub(crate) enum ConnectionsCommand {
 
 pub(crate) async fn connect(g: &Global, args: &ConnectArgs) -> Result<(), String> {
     let host = g.open_host(args.allow_loopback).await?;
-    let connector = host.runtime().load(&args.component).await.map_err(|e| e.to_string())?;
+    let connector = crate::progress::load(host.runtime(), &args.component).await?;
     let connections = host.connections();
     let info = if args.oauth {
         oauth_flow(g, args, connections, &connector.manifest).await?
@@ -165,7 +165,7 @@ pub(crate) async fn connections(g: &Global, command: ConnectionsCommand) -> Resu
 async fn test(g: &Global, component: &Path, name: &str, allow_loopback: bool) -> Result<(), String> {
     let host = g.open_host(allow_loopback).await?;
     let runtime = host.runtime();
-    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connector = crate::progress::load(&runtime, component).await?;
     let connections = host.connections();
     let test = connector
         .manifest

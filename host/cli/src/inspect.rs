@@ -8,7 +8,7 @@ use weft::Runtime;
 pub(crate) async fn run(g: &Global, component: &Path) -> Result<(), String> {
     let config = g.host_config()?;
     let runtime = Runtime::new(config).map_err(|e| format!("{e:#}"))?;
-    let connector = runtime.load(component).await.map_err(|e| e.to_string())?;
+    let connector = crate::progress::load(&runtime, component).await?;
     let mut shown = serde_json::to_value(&connector.manifest).map_err(|e| e.to_string())?;
     if let Value::Object(fields) = &mut shown {
         fields.insert("witVersion".into(), json!(connector.wit_version()));

@@ -12,6 +12,7 @@ mod logging;
 mod mcp;
 mod new_project;
 mod poll_state;
+mod progress;
 mod run;
 mod serve;
 

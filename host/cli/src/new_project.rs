@@ -160,18 +160,18 @@ pub(crate) fn run(args: &NewArgs) -> Result<(), String> {
 
 /// `weft gen openapi` into `dir`, with an overlay naming the connector to edit.
 fn from_openapi(name: &str, title: &str, spec: &Path, dir: &Path, source: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    // The document stays where it is: its `$ref`s to other files resolve next to it.
+    let spec = spec.canonicalize().map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let file = spec.file_name().and_then(|f| f.to_str()).unwrap_or("openapi.json");
-    write(dir, file, &text)?;
+    let shown = spec.display().to_string();
     let overlay = format!(
-        "# Edit this, then regenerate: weft gen openapi {file} --overlay overlay.toml --out .\n\
-         # (labels, help, auth, fixes to the document: see the weft README, \"Generated connectors\").\n\
+        "# Edit this, then regenerate: weft gen openapi {shown} --overlay overlay.toml --out .\n\
+         # (labels, help, auth, fixes to the document: see connectors/README.md in the weft repository).\n\
          [connector]\nid = \"{name}\"\nname = \"{title}\"\n"
     );
     write(dir, "overlay.toml", &overlay)?;
     let args = weft_gen::cli::OpenapiArgs {
-        specs: vec![dir.join(file)],
+        specs: vec![spec.clone()],
         overlays: vec![dir.join("overlay.toml")],
         out: dir.to_path_buf(),
         runtime: Some(source.join("connectors/openapi-runtime")),
@@ -179,9 +179,8 @@ fn from_openapi(name: &str, title: &str, spec: &Path, dir: &Path, source: &Path)
     };
     print!("{}", weft_gen::cli::run_openapi(&args).map_err(|e| e.to_string())?);
     println!(
-        "created {} from {}; next:\n  cd {}\n  cargo build --target wasm32-wasip2 --release\n  weft check target/wasm32-wasip2/release/{}.wasm",
+        "created {} from {shown}; next:\n  cd {}\n  cargo build --target wasm32-wasip2 --profile component\n  weft check target/wasm32-wasip2/component/{}.wasm",
         dir.display(),
-        spec.display(),
         dir.display(),
         name.replace('-', "_")
     );

@@ -15,6 +15,10 @@ const WINDOW_SLACK: Duration = Duration::from_millis(250);
 /// How long to hold back after a 429 without `Retry-After`, doubling each time.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The longest an API's `Retry-After` holds an account's requests or a
+/// subscription's next poll: an hour. A larger value (an API's bug, or one
+/// that would overflow the clock) is taken as an hour.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 #[derive(Debug)]
 struct Window {
@@ -129,7 +133,7 @@ impl Budget {
         let mut w = self.lock();
         let now = Instant::now();
         if status == 429 {
-            let hold = retry_after.unwrap_or(w.backoff);
+            let hold = retry_after.unwrap_or(w.backoff).min(MAX_RETRY_AFTER);
             w.backoff = (w.backoff * 2).min(MAX_BACKOFF);
             w.blocked_until = Some(now + hold);
             tracing::warn!(hold_ms = hold.as_millis() as u64, "the API throttled us; holding this account's requests");
@@ -200,6 +204,15 @@ mod tests {
             assert!(in_window <= 5, "request {i} at {t:?}: {in_window} in one second");
         }
         assert!(sent[11] >= Duration::from_secs(2), "twelve requests at five a second take over two seconds");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_past_the_clock_holds_an_hour_and_does_not_panic() {
+        let budget = Budget::new(100, Duration::from_secs(10), None);
+        budget.observe(429, None, Some(Duration::from_secs(u64::MAX)));
+        let start = tokio::time::Instant::now();
+        budget.acquire().await;
+        assert_eq!(start.elapsed().as_secs(), MAX_RETRY_AFTER.as_secs());
     }
 
     #[tokio::test(start_paused = true)]

@@ -9,7 +9,7 @@ mod hooks;
 mod ip;
 mod policy;
 
-pub use budget::{Budget, Budgets, SharedWindow};
+pub use budget::{Budget, Budgets, MAX_RETRY_AFTER, SharedWindow};
 pub use client::{HttpClient, Responder, StaticHosts, Upstream, build_client, find_refusal};
 pub use credential::{Credential, CredentialProblem, CredentialSource, StaticCredential};
 pub use hooks::{CallReport, EgressHooks, LaneTurn, LimitHit, RequestCaps};

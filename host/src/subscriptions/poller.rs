@@ -172,7 +172,8 @@ impl Scheduler {
         };
         let (counts, next) = match &error {
             CallError::Connector(ConnectorFailure::RateLimited { retry_after, .. }) => {
-                let wait = retry_after.map(|d| d.as_millis() as i64).unwrap_or(2_000);
+                let wait =
+                    retry_after.map(|d| d.min(crate::egress::MAX_RETRY_AFTER).as_millis() as i64).unwrap_or(2_000);
                 (false, now_ms() + wait)
             }
             e if e.is_retryable() => {

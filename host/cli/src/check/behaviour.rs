@@ -5,9 +5,9 @@
 //! not. Runs through the real runtime (fresh instance per call, egress
 //! policy, credential injection, schema checks) against [`Upstream`].
 
-use super::progress::Progress;
 use super::report::Report;
 use super::upstream::{Fault, RETRY_AFTER_SECONDS, Upstream};
+use crate::progress::Progress;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -8,12 +8,12 @@
 mod behaviour;
 mod compat;
 mod declared;
-mod progress;
 mod report;
 mod upstream;
 
 use crate::args::Global;
 use crate::connection_file::ConnectionFile;
+use crate::progress;
 use clap::Args;
 use report::Report;
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub(crate) async fn run(g: &Global, args: &CheckArgs) -> Result<(), String> {
     let progress = progress::Progress::new(args.json);
     let mut report = Report { component: args.component.display().to_string(), ..Report::default() };
     progress.step(&format!("loading {}", args.component.display()));
-    match runtime.load(&args.component).await {
+    match progress::load(&runtime, &args.component).await {
         Err(e) => report.fail("manifest", "component", format!("{e}")),
         Ok(connector) => {
             let m = &connector.manifest;
@@ -108,7 +108,7 @@ pub(crate) async fn run(g: &Global, args: &CheckArgs) -> Result<(), String> {
             declared::check(m, &mut report);
             if let Some(old) = &args.against {
                 progress.step(&format!("comparing with {}", old.display()));
-                match runtime.load(old).await {
+                match progress::load(&runtime, old).await {
                     Ok(old) => compat::check(&old.manifest, m, &mut report),
                     Err(e) => report.fail("breaking-change", old.display().to_string(), format!("cannot load it: {e}")),
                 }
