@@ -165,7 +165,7 @@ pub(crate) async fn connections(g: &Global, command: ConnectionsCommand) -> Resu
 async fn test(g: &Global, component: &Path, name: &str, allow_loopback: bool) -> Result<(), String> {
     let host = g.open_host(allow_loopback).await?;
     let runtime = host.runtime();
-    let connector = crate::progress::load(&runtime, component).await?;
+    let connector = crate::progress::load(runtime, component).await?;
     let connections = host.connections();
     let test = connector
         .manifest

@@ -96,7 +96,7 @@ pub(crate) async fn run(g: &Global, args: &CheckArgs) -> Result<(), String> {
     let mut report = Report { component: args.component.display().to_string(), ..Report::default() };
     progress.step(&format!("loading {}", args.component.display()));
     match progress::load(&runtime, &args.component).await {
-        Err(e) => report.fail("manifest", "component", format!("{e}")),
+        Err(e) => report.fail("manifest", "component", e),
         Ok(connector) => {
             let m = &connector.manifest;
             report.connector = Some(format!("{} {}", m.id, m.version));
