@@ -280,6 +280,9 @@ def window_select(items: List[Tuple[str, datetime, object]], cursor: dict, since
             hwm = newest if hwm is None else max(hwm, newest)
         floor = hwm - OVERLAP if hwm else None
         fresh = [i for i in fresh if floor is None or i[1] >= floor]
+        # Remember all of them, even past the limit: they existed at the seed.
+        for event_id, at, _ in fresh:
+            recent[event_id] = at
         taken, has_more = fresh[max(0, len(fresh) - limit):], False
     else:
         has_more = len(fresh) > limit

@@ -39,6 +39,36 @@ async fn new_tag_seeds_then_emits_only_tags_created_since_with(lang: Lang) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_past_the_poll_limit_never_emits_what_existed() {
+    a_seed_past_the_poll_limit_never_emits_what_existed_with(Lang::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_past_the_poll_limit_never_emits_what_existed_in_python() {
+    a_seed_past_the_poll_limit_never_emits_what_existed_with(Lang::Python).await;
+}
+
+/// Three tags made a moment before the subscription, and a host that takes
+/// one event per poll: the seed reports one, and none of the three is ever new.
+async fn a_seed_past_the_poll_limit_never_emits_what_existed_with(lang: Lang) {
+    let world = World::new().await;
+    world.create_tags(&["one", "two", "three"]);
+    let mut config = weft::HostConfig::default();
+    config.egress.allow_loopback = true;
+    config.limits.events_per_poll = 1;
+    let runtime = weft::Runtime::new(config).expect("runtime");
+    let ghl = tags_connector(&runtime, lang).await;
+    let conn = world.connection(TOKEN);
+    let seeded = poll(&runtime, &ghl, &conn, "new-tag", json!({}), None, true).await;
+    assert!(seeded.events.len() <= 1, "{:?}", ids(&seeded));
+    let next = poll(&runtime, &ghl, &conn, "new-tag", json!({}), seeded.cursor, false).await;
+    assert!(next.events.is_empty(), "what existed at the seed is not new: {:?}", ids(&next));
+    let added = world.create_tags(&["four"]);
+    let after = poll(&runtime, &ghl, &conn, "new-tag", json!({}), next.cursor, false).await;
+    assert_eq!(ids(&after), [added[0].id.clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_tag_skips_deleted_tags_and_honours_the_name_filter() {
     new_tag_skips_deleted_tags_and_honours_the_name_filter_with(Lang::Rust).await;
 }

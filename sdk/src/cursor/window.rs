@@ -78,6 +78,11 @@ pub fn select<T>(
         }
         let floor = next.hwm.map(|h| h - OVERLAP);
         fresh.retain(|i| floor.is_none_or(|f| i.stamp >= f));
+        // The cursor remembers all of them, even those past the limit: they
+        // existed at the seed, so no later poll may emit them as new.
+        for item in &fresh {
+            next.recent.insert(item.event_id.clone(), item.stamp);
+        }
         let skip = fresh.len().saturating_sub(limit);
         (fresh.split_off(skip), false)
     } else {
@@ -128,6 +133,15 @@ mod tests {
         assert_eq!(ids(&next), ["c"]);
         let again = select(items(&now), &next.cursor, None, false, 100);
         assert!(again.items.is_empty());
+    }
+
+    #[test]
+    fn a_seed_with_more_in_the_window_than_the_limit_never_emits_them_later() {
+        let existing = [("a", "2026-01-01T10:00:00Z"), ("b", "2026-01-01T10:00:10Z"), ("c", "2026-01-01T10:00:20Z")];
+        let seeded = select(items(&existing), &WindowCursor::default(), None, true, 1);
+        assert_eq!(ids(&seeded), ["c"], "the seed reports at most the limit");
+        let next = select(items(&existing), &seeded.cursor, None, false, 100);
+        assert!(next.items.is_empty(), "what existed at the seed is not new: {:?}", ids(&next));
     }
 
     #[test]
