@@ -12,6 +12,7 @@ mod languages;
 mod machine;
 mod overhead;
 mod poll;
+mod processes;
 mod report;
 mod scale;
 mod scale_pg;

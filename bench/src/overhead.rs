@@ -85,8 +85,9 @@ pub(crate) async fn find_tags_calls(runtime: &Runtime, connector: &weft::LoadedC
 }
 
 pub(crate) async fn run(calls: usize) -> Overhead {
-    let (pooling, instantiate_pooling) = measure(true, calls).await;
-    let (on_demand, instantiate_on_demand) = measure(false, calls).await;
+    // On a task of the runtime, as `weft serve` runs each call.
+    let (pooling, instantiate_pooling) = tokio::spawn(measure(true, calls)).await.expect("pooling calls");
+    let (on_demand, instantiate_on_demand) = tokio::spawn(measure(false, calls)).await.expect("on-demand calls");
     let o = Overhead { pooling, on_demand, instantiate_pooling, instantiate_on_demand, calls };
     println!(
         "per call (find-tags, {} calls): pooling p50 {} p99 {}; on-demand p50 {} p99 {}; instantiate (mean) {} vs {}",

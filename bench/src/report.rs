@@ -45,7 +45,8 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
     let _ = writeln!(
         t,
         "- **One poll**: `new-tag` over 50 tags against the simulator on 127.0.0.1 with keep-alive connections, through \
-        the component and host, and the same connector crate compiled natively and called directly (blocking client)."
+        the component and host, and the same connector crate compiled natively and called directly (blocking client). \
+        The simulator runs in a process of its own, so the CPU time per poll is this process's alone."
     );
     let _ = writeln!(
         t,
@@ -81,6 +82,12 @@ pub(crate) fn render(f: &Figures, quick: bool) -> String {
         let _ = writeln!(t, "| `new-tag` poll, component | p50 {} / p99 {} |", ms(p.wasm.0), ms(p.wasm.1));
         let _ = writeln!(t, "| `new-tag` poll, native | p50 {} / p99 {} |", ms(p.native.0), ms(p.native.1));
         let _ = writeln!(t, "| component / native | {ratio:.2}× |");
+        let _ = writeln!(
+            t,
+            "| CPU per poll, the upstream's excluded: component / native | {} / {} |",
+            ms(p.wasm_cpu),
+            ms(p.native_cpu)
+        );
     }
     if let Some(c) = &f.cold {
         let _ = writeln!(t, "| cold start, compiling | {} |", ms(c.compile));

@@ -5,9 +5,10 @@
 //! `/proc`, so the figures are the processes', not this one's.
 
 use crate::machine::process_cpu_seconds;
+use crate::processes::{Process, sibling};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use weft::connections::NewTokenConnection;
 use weft::store::{Destination, Start, SubscriptionStore};
@@ -122,37 +123,6 @@ impl Drop for Cluster {
     }
 }
 
-/// A child process killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The `weft` and `ghl-sim` binaries built beside this one (`scripts/bench.sh` builds them).
-fn sibling(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("this binary");
-    let path = exe.parent().expect("its directory").join(name);
-    assert!(path.is_file(), "{} is missing: scripts/bench.sh builds it", path.display());
-    path
-}
-
-fn start_sim() -> (Process, String) {
-    let mut child = Command::new(sibling("ghl-sim"))
-        .args(["--listen", "127.0.0.1:0", "--token", "tok-bench", "--location", "loc-bench"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ghl-sim");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("the sim's URL");
-    (Process(child), line.trim().to_string())
-}
-
 fn start_worker(config: &Path, log: &Path) -> (Process, String) {
     let file = std::fs::File::create(log).expect("log");
     let child = Process(
@@ -223,7 +193,7 @@ fn percentile(before: &[Scrape], after: &[Scrape], p: f64) -> String {
 
 pub(crate) async fn run(count: usize, workers: usize, warm_up: Duration, duration: Duration) -> PgScaleRun {
     let cluster = Cluster::start();
-    let (_sim, sim_url) = start_sim();
+    let (_sim, sim_url) = crate::processes::start_sim(&[]);
     let http = reqwest::Client::new();
     let unthrottled = json!({"burst": 1_000_000_000u64, "windowMs": 10_000, "daily": 2_000_000_000u64});
     http.post(format!("{sim_url}/_sim/rate-limit")).json(&unthrottled).send().await.expect("sim rate limit");

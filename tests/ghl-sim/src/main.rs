@@ -23,6 +23,9 @@ struct Args {
     /// The location (sub-account) id the `--token` is for.
     #[arg(long, requires = "token")]
     location: Option<String>,
+    /// Tags the `--location` starts with (`tag 0`, `tag 1`, …), for benchmarks.
+    #[arg(long, default_value_t = 0, requires = "location")]
+    tags: usize,
 }
 
 #[tokio::main]
@@ -48,6 +51,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let sim = ghl_sim::Sim::new();
     if let (Some(token), Some(location)) = (&args.token, &args.location) {
         sim.register_token(token, location, ghl_sim::SOCIAL_PLANNER_SCOPES.iter().copied());
+        for i in 0..args.tags {
+            sim.create_tag(location, &format!("tag {i}"));
+        }
     }
     let running = ghl_sim::start_with(args.listen, sim).await?;
     // Handlers go in before the URL is printed: a script may send SIGTERM as soon as it reads it.
